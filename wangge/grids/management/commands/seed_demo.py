@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand
+
+from wangge.grids.demo import DEMO_PASSWORD, demo_street_exists, demo_street_load
+
+
+class Command(BaseCommand):
+    help = "Generate the demo street (deterministic): boundary, grids, layers, departments, people, users."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=20261125)
+        parser.add_argument("--force", action="store_true", help="load even if a territory already exists")
+
+    def handle(self, *args, seed: int, force: bool, **options):
+        if demo_street_exists() and not force:
+            self.stdout.write("Demo street already loaded; nothing to do (use --force to load again).")
+            return
+        jurisdiction = demo_street_load(seed=seed)
+        self.stdout.write(self.style.SUCCESS(
+            f"Loaded {jurisdiction.name}: {jurisdiction.grids.count()} grids, {jurisdiction.layers.count()} layers. "
+            f"Demo logins (password {DEMO_PASSWORD}): admin, operator, leader, gw01, h-urban, h-police …"
+        ))

@@ -1,0 +1,234 @@
+"""Reads of the territory, scoped to the user asking."""
+
+from __future__ import annotations
+
+import math
+
+import shapely
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
+
+from wangge.accounts.models import Role
+from wangge.core.errors import NotFound, PermissionDenied
+from wangge.core.geo import to_geojson, to_shape
+from wangge.core.models import Jurisdiction
+from wangge.core.privacy import mask_phone
+from wangge.grids.models import (
+    AssignmentRole,
+    Grid,
+    GridAssignment,
+    GridCoverage,
+    ImportBatch,
+    Layer,
+    LayerUnit,
+    MergeIssue,
+    MergeRun,
+)
+
+
+def jurisdiction_for_user(user, code: str | None = None) -> Jurisdiction:
+    """The jurisdiction a request works in: the user's own; a superuser may pick any by code."""
+    if code and user.is_superuser:
+        jurisdiction = Jurisdiction.objects.filter(code=code).first()
+    elif user.jurisdiction_id:
+        if code and code != user.jurisdiction.code:
+            raise PermissionDenied("You do not work in that jurisdiction.")
+        jurisdiction = user.jurisdiction
+    elif user.is_superuser:
+        jurisdiction = Jurisdiction.objects.order_by("id").first()
+    else:
+        raise PermissionDenied("Your account is not attached to a jurisdiction.")
+    if jurisdiction is None:
+        raise NotFound("No jurisdiction has been set up yet.")
+    return jurisdiction
+
+
+def grids_visible_to(*, user, jurisdiction: Jurisdiction) -> QuerySet[Grid]:
+    """Operators, leaders and admins see every grid; department handlers too (they work street-wide);
+    a grid worker sees only the grids they are assigned to."""
+    qs = Grid.objects.filter(jurisdiction=jurisdiction)
+    if user.is_jurisdiction_wide or user.role == Role.HANDLER:
+        return qs
+    return qs.filter(assignments__person__user=user).distinct()
+
+
+def can_see_personal_data(*, user, grid: Grid, person_department_id: int | None = None) -> bool:
+    if user.is_jurisdiction_wide:
+        return True
+    if user.role == Role.GRID_WORKER:
+        return GridAssignment.objects.filter(grid=grid, person__user=user).exists()
+    person = getattr(user, "person", None)
+    return bool(person and person_department_id and person.department_id == person_department_id)
+
+
+def grid_get_for_user(*, user, jurisdiction: Jurisdiction, code: str) -> Grid:
+    grid = Grid.objects.filter(jurisdiction=jurisdiction, code=code).first()
+    if grid is None:
+        raise NotFound(f"Grid {code} not found.")
+    if not grids_visible_to(user=user, jurisdiction=jurisdiction).filter(pk=grid.pk).exists():
+        raise PermissionDenied(f"Grid {code} is outside your scope.")
+    return grid
+
+
+def grid_card(*, user, grid: Grid) -> dict:
+    """Everything the map card shows for one grid. Phones are masked outside the viewer's scope."""
+    own = can_see_personal_data(user=user, grid=grid)
+    own_department = getattr(getattr(user, "person", None), "department_id", None)
+    people = {"grid_workers": [], "liaison": None}
+    for a in grid.assignments.select_related("person__department").order_by("person__name"):
+        p = a.person
+        visible = own or (own_department is not None and p.department_id == own_department)
+        entry = {
+            "name": p.name, "title": p.title, "phone": p.phone if visible else mask_phone(p.phone),
+            "phone_masked": not visible, "department": p.department.name if p.department else "",
+        }
+        if a.role == AssignmentRole.LIAISON:
+            people["liaison"] = entry
+        else:
+            people["grid_workers"].append(entry)
+    layers: dict[int, dict] = {}
+    for layer in Layer.objects.filter(jurisdiction_id=grid.jurisdiction_id):
+        layers[layer.id] = {"code": layer.code, "name": layer.name, "kind": layer.kind, "tiling": layer.tiling, "units": []}
+    for c in GridCoverage.objects.filter(grid=grid).select_related("unit__department").order_by("-share"):
+        layers[c.layer_id]["units"].append(
+            {"code": c.unit.code, "name": c.unit.name, "share": round(c.share, 4), "area_m2": round(c.area_m2, 1),
+             "department": c.unit.department.name if c.unit.department else ""}
+        )
+    warnings = [
+        {"kind": i.kind, "label": i.get_kind_display(), "area_m2": round(i.area_m2, 1), "share": i.share,
+         "layer": i.layer.name if i.layer else "", "unit": i.unit.code if i.unit else "",
+         "other_grid": i.other_grid.code if i.other_grid else ""}
+        for i in MergeIssue.objects.filter(grid=grid).select_related("layer", "unit", "other_grid")
+    ] + [
+        {"kind": i.kind, "label": i.get_kind_display(), "area_m2": round(i.area_m2, 1), "share": i.share, "layer": "",
+         "unit": "", "other_grid": i.grid.code}
+        for i in MergeIssue.objects.filter(other_grid=grid).select_related("grid")
+    ]
+    return {
+        "id": grid.pk, "code": grid.code, "name": grid.name, "kind": grid.kind, "kind_label": grid.get_kind_display(),
+        "area_m2": round(grid.area_m2, 1), **people, "layers": list(layers.values()), "warnings": warnings,
+    }
+
+
+def _zoom_tolerance(zoom: int | None) -> tuple[float, int]:
+    """Simplification tolerance (degrees, ~0.5 screen pixel) and coordinate decimals for a zoom level."""
+    if zoom is None:
+        return 0.0, 7
+    deg_per_px = 360.0 / (256 * 2 ** max(0, min(zoom, 22)))
+    return deg_per_px * 0.5, max(3, min(7, math.ceil(-math.log10(deg_per_px)) + 1))
+
+
+def grids_feature_collection(
+    *, user, jurisdiction: Jurisdiction, zoom: int | None = None, bbox: tuple[float, float, float, float] | None = None
+) -> dict:
+    """Grids as GeoJSON for the map: simplified for the zoom level, clipped to a bbox if given."""
+    scope = "all" if (user.is_jurisdiction_wide or user.role == Role.HANDLER) else f"u{user.pk}"
+    key = f"grids-fc:{jurisdiction.pk}:{jurisdiction.territory_version}:{scope}:{zoom}:{bbox}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    qs = grids_visible_to(user=user, jurisdiction=jurisdiction)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat)
+    rows = list(qs.values("id", "code", "name", "kind", "geometry", "area_m2"))
+    tolerance, precision = _zoom_tolerance(zoom)
+    features = []
+    if rows:
+        geoms = [to_shape(r["geometry"]) for r in rows]
+        if tolerance:
+            geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        for r, g in zip(rows, geoms, strict=True):
+            features.append({
+                "type": "Feature", "id": r["id"], "geometry": to_geojson(g, precision),
+                "properties": {"code": r["code"], "name": r["name"], "kind": r["kind"], "area_m2": round(r["area_m2"])},
+            })
+    issues = MergeIssue.objects.filter(jurisdiction=jurisdiction).values_list("grid_id", flat=True)
+    flagged = {g for g in issues if g}
+    for f in features:
+        f["properties"]["warnings"] = f["id"] in flagged
+    result = {"type": "FeatureCollection", "features": features}
+    cache.set(key, result, 300)
+    return result
+
+
+def layers_for_jurisdiction(*, jurisdiction: Jurisdiction) -> QuerySet[Layer]:
+    return Layer.objects.filter(jurisdiction=jurisdiction).select_related("department")
+
+
+def layer_get(*, jurisdiction: Jurisdiction, code: str) -> Layer:
+    layer = Layer.objects.filter(jurisdiction=jurisdiction, code=code).first()
+    if layer is None:
+        raise NotFound(f"Layer {code} not found.")
+    return layer
+
+
+def layer_feature_collection(*, layer: Layer, zoom: int | None = None) -> dict:
+    tolerance, precision = _zoom_tolerance(zoom)
+    rows = list(layer.units.select_related("department").order_by("code"))
+    geoms = [to_shape(u.geometry) for u in rows]
+    if tolerance and geoms:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    return {
+        "type": "FeatureCollection",
+        "layer": {"code": layer.code, "name": layer.name, "kind": layer.kind},
+        "features": [
+            {"type": "Feature", "id": u.id, "geometry": to_geojson(g, precision),
+             "properties": {"code": u.code, "name": u.name, "department": u.department.name if u.department else "",
+                            "area_m2": round(u.area_m2)}}
+            for u, g in zip(rows, geoms, strict=True)
+        ],
+    }
+
+
+def territory_for_index(*, jurisdiction: Jurisdiction) -> tuple[list[dict], list[dict]]:
+    grids = list(Grid.objects.filter(jurisdiction=jurisdiction).order_by("code").values("id", "code", "name", "geometry"))
+    layers = []
+    units_qs = LayerUnit.objects.order_by("code").only("id", "code", "name", "geometry", "layer_id")
+    for layer in Layer.objects.filter(jurisdiction=jurisdiction).prefetch_related(Prefetch("units", queryset=units_qs)):
+        layers.append({
+            "id": layer.id, "code": layer.code, "name": layer.name,
+            "units": [{"id": u.id, "code": u.code, "name": u.name, "geometry": u.geometry} for u in layer.units.all()],
+        })
+    return grids, layers
+
+
+def merge_report(*, jurisdiction: Jurisdiction) -> dict:
+    """Per grid, the covering units of every layer with shares; plus the territory's warnings."""
+    layers = list(Layer.objects.filter(jurisdiction=jurisdiction))
+    grids = {g.id: g for g in Grid.objects.filter(jurisdiction=jurisdiction)}
+    cov: dict[int, dict[int, list]] = {}
+    for c in GridCoverage.objects.filter(grid__jurisdiction=jurisdiction).select_related("unit").order_by("-share"):
+        cov.setdefault(c.grid_id, {}).setdefault(c.layer_id, []).append(
+            {"code": c.unit.code, "name": c.unit.name, "share": round(c.share, 4)}
+        )
+    rows = []
+    for g in sorted(grids.values(), key=lambda g: g.code):
+        rows.append({
+            "grid": g.code, "name": g.name, "area_m2": round(g.area_m2, 1),
+            "layers": {layer.code: cov.get(g.id, {}).get(layer.id, []) for layer in layers},
+        })
+    issues = [
+        {"kind": i.kind, "label": i.get_kind_display(), "grid": i.grid.code if i.grid else None,
+         "other_grid": i.other_grid.code if i.other_grid else None, "layer": i.layer.code if i.layer else None,
+         "unit": i.unit.code if i.unit else None, "area_m2": round(i.area_m2, 1),
+         "share": round(i.share, 4) if i.share is not None else None, "geometry": i.geometry}
+        for i in MergeIssue.objects.filter(jurisdiction=jurisdiction).select_related("grid", "other_grid", "layer", "unit")
+    ]
+    run = MergeRun.objects.filter(jurisdiction=jurisdiction).first()
+    return {
+        "jurisdiction": {"code": jurisdiction.code, "name": jurisdiction.name, "area_m2": round(jurisdiction.area_m2, 1)},
+        "computed_at": run.computed_at.isoformat() if run else None,
+        "stale": bool(run is None or run.territory_version != jurisdiction.territory_version),
+        "stats": run.stats if run else {},
+        "layers": [{"code": layer.code, "name": layer.name, "tiling": layer.tiling} for layer in layers],
+        "grids": rows,
+        "issues": issues,
+    }
+
+
+def import_batch_get(*, jurisdiction: Jurisdiction, batch_id: int) -> ImportBatch:
+    batch = ImportBatch.objects.filter(jurisdiction=jurisdiction, pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"Import {batch_id} not found.")
+    return batch

@@ -1,0 +1,73 @@
+"""Real browser: Playwright drives Debian's chromium through login, the map, a grid card, a layer toggle."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+from wangge.grids.models import Grid
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still sync.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("WANGGE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup --test installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_operator_logs_in_and_sees_the_demo_street(live_server, page):
+    call_command("seed_demo")
+    n_grids = Grid.objects.count()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    page.goto(live_server.url + "/")
+    expect(page.locator("h1")).to_have_text("网格化治理平台")  # Chinese first, even for an en-US browser
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", "wangge123")
+    page.click("button[type=submit].primary")
+
+    expect(page.locator("#map")).to_have_attribute("data-loaded", "true", timeout=15_000)
+    expect(page.locator("#map")).to_have_attribute("data-grids", str(n_grids))
+    grid_paths = page.locator("#map path.leaflet-interactive")
+    expect(grid_paths).to_have_count(n_grids)
+
+    page.locator(".layers input[data-layer=police]").check()
+    expect(page.locator("#map path.leaflet-interactive")).not_to_have_count(n_grids, timeout=10_000)
+
+    grid = Grid.objects.order_by("code").first()
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    card = page.locator("#grid-card .grid-card")
+    expect(card).to_be_visible(timeout=10_000)
+    expect(card).to_contain_text("网格员")
+    expect(card).to_contain_text("覆盖本网格的部门图层")
+    assert grid is not None
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    vendor = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
+    page.screenshot(path=str(ARTIFACTS / f"map-{vendor}.png"))
+    assert errors == [], errors
+
+    page.click(".lang button[value=en]")
+    expect(page.locator(".topbar")).to_contain_text("Log out")

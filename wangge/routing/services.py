@@ -1,0 +1,90 @@
+"""Locate service: per-process cache of the territory index, rebuilt when the territory version moves."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+
+from wangge.core.errors import ApplicationError
+from wangge.core.geo import to_shape
+from wangge.core.models import Jurisdiction
+from wangge.grids import selectors as grid_selectors
+from wangge.routing import coords
+from wangge.routing.locate import Feature, TerritoryIndex
+
+# How often a process asks the database whether another process changed the territory (seconds).
+VERSION_CHECK_INTERVAL = 1.0
+MAX_BATCH = 10_000
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[int, TerritoryIndex, float]] = {}
+
+
+def territory_index_build(*, jurisdiction: Jurisdiction) -> TerritoryIndex:
+    grids, layers = grid_selectors.territory_for_index(jurisdiction=jurisdiction)
+    return TerritoryIndex(
+        boundary=to_shape(jurisdiction.boundary),
+        grids=[(Feature(g["id"], g["code"], g["name"]), to_shape(g["geometry"])) for g in grids],
+        layers=[
+            (layer["id"], layer["code"], layer["name"],
+             [(Feature(u["id"], u["code"], u["name"]), to_shape(u["geometry"])) for u in layer["units"]])
+            for layer in layers
+        ],
+    )
+
+
+def territory_index_get(*, jurisdiction: Jurisdiction) -> TerritoryIndex:
+    now = time.monotonic()
+    cached = _cache.get(jurisdiction.pk)
+    if cached and now - cached[2] < VERSION_CHECK_INTERVAL:
+        return cached[1]
+    version = Jurisdiction.objects.filter(pk=jurisdiction.pk).values_list("territory_version", flat=True).first()
+    if cached and cached[0] == version:
+        _cache[jurisdiction.pk] = (version, cached[1], now)
+        return cached[1]
+    with _lock:
+        index = territory_index_build(jurisdiction=Jurisdiction.objects.get(pk=jurisdiction.pk))
+        _cache[jurisdiction.pk] = (version, index, now)
+    return index
+
+
+def territory_index_invalidate(*, jurisdiction_id: int | None = None) -> None:
+    if jurisdiction_id is None:
+        _cache.clear()
+    else:
+        _cache.pop(jurisdiction_id, None)
+
+
+def on_territory_changed(sender, *, jurisdiction_id: int, **kwargs) -> None:
+    territory_index_invalidate(jurisdiction_id=jurisdiction_id)
+
+
+def _to_wgs84(lons, lats, crs: str):
+    try:
+        return coords.to_wgs84_array(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float), crs)
+    except (ValueError, TypeError) as exc:
+        raise ApplicationError(str(exc), code="invalid_coordinates") from exc
+
+
+def locate_point(*, jurisdiction: Jurisdiction, lon: float, lat: float, crs: str = "wgs84") -> dict:
+    return locate_points(jurisdiction=jurisdiction, points=[(lon, lat)], crs=crs)[0]
+
+
+def locate_points(*, jurisdiction: Jurisdiction, points: list[tuple[float, float]], crs: str = "wgs84") -> list[dict]:
+    if not points:
+        return []
+    if len(points) > MAX_BATCH:
+        raise ApplicationError(f"At most {MAX_BATCH} points per request; got {len(points)}.", code="batch_too_large")
+    arr = np.asarray(points, dtype=float)
+    wlons, wlats = _to_wgs84(arr[:, 0], arr[:, 1], crs)
+    index = territory_index_get(jurisdiction=jurisdiction)
+    batch = index.locate_many(wlons, wlats)
+    out = []
+    for i in range(len(points)):
+        result = index.describe(batch, i)
+        result["input"] = {"lon": float(arr[i, 0]), "lat": float(arr[i, 1]), "crs": crs}
+        result["wgs84"] = {"lon": round(float(wlons[i]), 8), "lat": round(float(wlats[i]), 8)}
+        out.append(result)
+    return out
