@@ -1,5 +1,6 @@
 """The one NinjaAPI at /api/v1/: session auth for pages, bearer tokens for machines, problem+json errors."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -23,6 +24,7 @@ api = NinjaAPI(
     description="Grids, 多格合一 layers, locate, merge report and imports of the wangge street platform.",
     auth=[django_auth, BearerToken()],
     urls_namespace="api",
+    docs_decorator=login_required,  # the docs and the schema are for logged-in users too
 )
 
 

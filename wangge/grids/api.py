@@ -1,6 +1,6 @@
 """Territory endpoints: thin wrappers over selectors and services."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -48,18 +48,20 @@ class GridFilter(Schema):
 def grid_list(request, filters: Query[GridFilter]):
     qs = selectors.grids_visible_to(user=request.user, jurisdiction=_jurisdiction(request, filters.jurisdiction))
     if filters.q:
-        qs = qs.filter(code__icontains=filters.q) | qs.filter(name__icontains=filters.q)
+        qs = qs.filter(Q(code__icontains=filters.q) | Q(name__icontains=filters.q))
     limit = max(1, min(filters.limit, MAX_PAGE))
     offset = max(0, filters.offset)
     return {"count": qs.count(), "items": list(qs.order_by("code")[offset : offset + limit])}
 
 
 @router.get("/grids/geojson", summary="Grids as GeoJSON for the map (simplified per zoom)")
-def grid_geojson(request, zoom: int | None = None, bbox: str | None = None, jurisdiction: str | None = None):
+def grid_geojson(
+    request, zoom: int | None = None, bbox: str | None = None, crs: str = "wgs84", jurisdiction: str | None = None
+):
     if zoom is not None and not 0 <= zoom <= 22:
         raise ApplicationError("zoom must be between 0 and 22.")
     fc = selectors.grids_feature_collection(
-        user=request.user, jurisdiction=_jurisdiction(request, jurisdiction), zoom=zoom, bbox=_bbox(bbox)
+        user=request.user, jurisdiction=_jurisdiction(request, jurisdiction), zoom=zoom, bbox=_bbox(bbox), crs=crs
     )
     return JsonResponse(fc, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
 
@@ -98,9 +100,10 @@ def layer_list(request, jurisdiction: str | None = None):
 
 
 @router.get("/layers/{code}/units", summary="A layer's units as GeoJSON")
-def layer_units(request, code: str, zoom: int | None = None, jurisdiction: str | None = None):
+def layer_units(request, code: str, zoom: int | None = None, crs: str = "wgs84", jurisdiction: str | None = None):
     layer = selectors.layer_get(jurisdiction=_jurisdiction(request, jurisdiction), code=code)
-    return JsonResponse(selectors.layer_feature_collection(layer=layer, zoom=zoom), json_dumps_params={"ensure_ascii": False})
+    fc = selectors.layer_feature_collection(layer=layer, zoom=zoom, crs=crs)
+    return JsonResponse(fc, json_dumps_params={"ensure_ascii": False})
 
 
 @router.get("/layers/{code}/export.geojson", summary="Export a layer as GeoJSON")
@@ -112,10 +115,10 @@ def layer_export(request, code: str, jurisdiction: str | None = None):
 
 
 @router.get("/merge/report", summary="多格合一 merge report: coverage shares, gaps, overlaps, slivers")
-def merge_report(request, jurisdiction: str | None = None):
-    if not (request.user.is_jurisdiction_wide):
+def merge_report(request, crs: str = "wgs84", jurisdiction: str | None = None):
+    if not request.user.is_jurisdiction_wide:
         raise PermissionDenied("The merge report is for the operations centre, leaders and administrators.")
-    return selectors.merge_report(jurisdiction=_jurisdiction(request, jurisdiction))
+    return selectors.merge_report(jurisdiction=_jurisdiction(request, jurisdiction), crs=crs)
 
 
 @router.get("/merge/report.csv", summary="Merge report as CSV")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import shapely
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from wangge.accounts.models import Role
-from wangge.core.errors import NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
 from wangge.core.geo import to_geojson, to_shape
 from wangge.core.models import Jurisdiction
 from wangge.core.privacy import mask_phone
@@ -24,6 +25,7 @@ from wangge.grids.models import (
     MergeIssue,
     MergeRun,
 )
+from wangge.routing import coords
 
 
 def jurisdiction_for_user(user, code: str | None = None) -> Jurisdiction:
@@ -110,6 +112,20 @@ def grid_card(*, user, grid: Grid) -> dict:
     }
 
 
+def to_display_crs(geoms, crs: str):
+    """WGS84 geometries (one or an array) in the coordinate system of the base map's tiles."""
+    if crs == "wgs84":
+        return geoms
+    if crs not in coords.CRS_CHOICES:
+        raise ApplicationError(f"Unknown coordinate system {crs!r}; use one of {', '.join(coords.CRS_CHOICES)}.")
+
+    def fn(xy):
+        lons, lats = coords.from_wgs84_array(xy[:, 0], xy[:, 1], crs)
+        return np.column_stack([lons, lats])
+
+    return shapely.transform(geoms, fn)
+
+
 def _zoom_tolerance(zoom: int | None) -> tuple[float, int]:
     """Simplification tolerance (degrees, ~0.5 screen pixel) and coordinate decimals for a zoom level."""
     if zoom is None:
@@ -119,11 +135,13 @@ def _zoom_tolerance(zoom: int | None) -> tuple[float, int]:
 
 
 def grids_feature_collection(
-    *, user, jurisdiction: Jurisdiction, zoom: int | None = None, bbox: tuple[float, float, float, float] | None = None
+    *, user, jurisdiction: Jurisdiction, zoom: int | None = None, bbox: tuple[float, float, float, float] | None = None,
+    crs: str = "wgs84",
 ) -> dict:
-    """Grids as GeoJSON for the map: simplified for the zoom level, clipped to a bbox if given."""
+    """Grids as GeoJSON for the map: simplified for the zoom level, clipped to a bbox (WGS84) if given,
+    in the coordinate system of the base map."""
     scope = "all" if (user.is_jurisdiction_wide or user.role == Role.HANDLER) else f"u{user.pk}"
-    key = f"grids-fc:{jurisdiction.pk}:{jurisdiction.territory_version}:{scope}:{zoom}:{bbox}"
+    key = f"grids-fc:{jurisdiction.pk}:{jurisdiction.territory_version}:{scope}:{zoom}:{bbox}:{crs}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -138,6 +156,7 @@ def grids_feature_collection(
         geoms = [to_shape(r["geometry"]) for r in rows]
         if tolerance:
             geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        geoms = to_display_crs(np.asarray(geoms, dtype=object), crs)
         for r, g in zip(rows, geoms, strict=True):
             features.append({
                 "type": "Feature", "id": r["id"], "geometry": to_geojson(g, precision),
@@ -163,12 +182,14 @@ def layer_get(*, jurisdiction: Jurisdiction, code: str) -> Layer:
     return layer
 
 
-def layer_feature_collection(*, layer: Layer, zoom: int | None = None) -> dict:
+def layer_feature_collection(*, layer: Layer, zoom: int | None = None, crs: str = "wgs84") -> dict:
     tolerance, precision = _zoom_tolerance(zoom)
     rows = list(layer.units.select_related("department").order_by("code"))
     geoms = [to_shape(u.geometry) for u in rows]
     if tolerance and geoms:
         geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    if geoms:
+        geoms = to_display_crs(np.asarray(geoms, dtype=object), crs)
     return {
         "type": "FeatureCollection",
         "layer": {"code": layer.code, "name": layer.name, "kind": layer.kind},
@@ -193,7 +214,7 @@ def territory_for_index(*, jurisdiction: Jurisdiction) -> tuple[list[dict], list
     return grids, layers
 
 
-def merge_report(*, jurisdiction: Jurisdiction) -> dict:
+def merge_report(*, jurisdiction: Jurisdiction, crs: str = "wgs84") -> dict:
     """Per grid, the covering units of every layer with shares; plus the territory's warnings."""
     layers = list(Layer.objects.filter(jurisdiction=jurisdiction))
     grids = {g.id: g for g in Grid.objects.filter(jurisdiction=jurisdiction)}
@@ -212,7 +233,8 @@ def merge_report(*, jurisdiction: Jurisdiction) -> dict:
         {"kind": i.kind, "label": i.get_kind_display(), "grid": i.grid.code if i.grid else None,
          "other_grid": i.other_grid.code if i.other_grid else None, "layer": i.layer.code if i.layer else None,
          "unit": i.unit.code if i.unit else None, "area_m2": round(i.area_m2, 1),
-         "share": round(i.share, 4) if i.share is not None else None, "geometry": i.geometry}
+         "share": round(i.share, 4) if i.share is not None else None,
+         "geometry": to_geojson(to_display_crs(to_shape(i.geometry), crs)) if i.geometry and crs != "wgs84" else i.geometry}
         for i in MergeIssue.objects.filter(jurisdiction=jurisdiction).select_related("grid", "other_grid", "layer", "unit")
     ]
     run = MergeRun.objects.filter(jurisdiction=jurisdiction).first()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
+from wangge.core.geo import to_geojson, to_shape
 from wangge.grids import imports, selectors
 from wangge.grids.forms import ImportForm
 from wangge.grids.models import ImportStatus
@@ -40,7 +41,7 @@ def map_page(request):
         "layerUrl": "/api/v1/layers/{code}/units",
         "cardUrl": "/grids/{code}/card/",
         "issuesUrl": "/api/v1/merge/report" if request.user.is_jurisdiction_wide else "",
-        "boundary": jurisdiction.boundary,
+        "boundary": to_geojson(selectors.to_display_crs(to_shape(jurisdiction.boundary), settings.WANGGE_TILE_CRS)),
         "tileUrl": settings.WANGGE_TILE_URL,
         "tileCrs": settings.WANGGE_TILE_CRS,
         "tileAttribution": settings.WANGGE_TILE_ATTRIBUTION,

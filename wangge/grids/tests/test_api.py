@@ -156,3 +156,40 @@ def test_openapi_docs_work_offline(people):
         assert cdn not in html
     schema = json.loads(client_for(people["operator"]).get("/api/v1/openapi.json").content)
     assert "/api/v1/locate/batch" in schema["paths"]
+
+
+def test_docs_need_login(db):
+    assert Client().get("/api/v1/docs").status_code == 302
+    assert Client().get("/api/v1/openapi.json").status_code == 302
+
+
+def test_display_crs_shifts_geometry_for_gcj02_tiles(people):
+    from wangge.routing.coords import wgs84_to_gcj02
+
+    c = client_for(people["operator"])
+    wgs = c.get("/api/v1/grids/geojson").json()["features"][0]["geometry"]["coordinates"][0][0]
+    gcj = c.get("/api/v1/grids/geojson?crs=gcj02").json()["features"][0]["geometry"]["coordinates"][0][0]
+    expected = wgs84_to_gcj02(*wgs)
+    assert abs(gcj[0] - expected[0]) < 1e-7 and abs(gcj[1] - expected[1]) < 1e-7 and gcj != wgs
+    assert c.get("/api/v1/grids/geojson?crs=mars").status_code == 422
+    unit = c.get("/api/v1/layers/police/units?crs=bd09").json()["features"][0]["geometry"]["coordinates"][0][0]
+    assert unit[0] > 121.44  # BD-09 shifts east in Shanghai
+
+
+def test_grid_list_query_count_does_not_grow_with_grids(people, django_assert_max_num_queries):
+    c = client_for(people["operator"])
+    with django_assert_max_num_queries(6):
+        r = c.get("/api/v1/grids?q=A")
+    assert [g["code"] for g in r.json()["items"]] == ["A"]
+    with django_assert_max_num_queries(8):
+        assert len(c.get("/api/v1/grids/geojson?zoom=14").json()["features"]) == 4
+
+
+def test_merge_recompute_task_through_the_api(people):
+    from wangge.grids.models import MergeRun
+
+    before = MergeRun.objects.count()
+    assert client_for(people["operator"]).post("/api/v1/merge/recompute").status_code == 403
+    r = client_for(people["admin"]).post("/api/v1/merge/recompute")
+    assert r.status_code == 202 and r.json()["status"] == "SUCCESSFUL"  # the immediate backend in tests
+    assert MergeRun.objects.count() == before + 1

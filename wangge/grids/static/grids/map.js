@@ -44,7 +44,7 @@
     const zoom = Math.round(map.getZoom());
     if (zoom === gridsZoom) return;
     gridsZoom = zoom;
-    getJSON(cfg.gridsUrl + "?zoom=" + zoom).then((fc) => {
+    getJSON(cfg.gridsUrl + "?zoom=" + zoom + "&crs=" + cfg.tileCrs).then((fc) => {
       if (gridsLayer) map.removeLayer(gridsLayer);
       selected = null;
       gridsLayer = L.geoJSON(fc, {
@@ -74,7 +74,8 @@
       overlays[code].addTo(map);
       return;
     }
-    const url = code === "__issues" ? cfg.issuesUrl : cfg.layerUrl.replace("{code}", encodeURIComponent(code));
+    const base = code === "__issues" ? cfg.issuesUrl : cfg.layerUrl.replace("{code}", encodeURIComponent(code));
+    const url = base + "?crs=" + cfg.tileCrs;
     getJSON(url).then((data) => {
       let layer;
       if (code === "__issues") {
