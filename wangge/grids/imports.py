@@ -29,6 +29,13 @@ from wangge.grids.models import (
 )
 from wangge.grids.services import geometry_fields, merge_recompute
 
+# Grid kinds as they appear in Chinese source files.
+GRID_KIND_SYNONYMS = {
+    "居住": GridKind.RESIDENTIAL, "住宅": GridKind.RESIDENTIAL, "居民区": GridKind.RESIDENTIAL,
+    "商业": GridKind.COMMERCIAL, "商务": GridKind.COMMERCIAL, "商圈": GridKind.COMMERCIAL,
+    "混合": GridKind.MIXED, "综合": GridKind.MIXED, "工业": GridKind.INDUSTRIAL, "园区": GridKind.INDUSTRIAL,
+    "公共": GridKind.PUBLIC, "公共空间": GridKind.PUBLIC, "其他": GridKind.OTHER,
+}
 # Two shapes are "the same" when they differ by less than this share of their area (and 1 m²).
 RESHAPE_TOLERANCE = 0.001
 SHARE_CHANGE = 0.005
@@ -183,7 +190,8 @@ def import_commit(*, jurisdiction: Jurisdiction, batch_id: int, user) -> ImportB
     if batch.kind == ImportKind.GRIDS:
         Grid.objects.filter(jurisdiction=jurisdiction).exclude(code__in=codes).delete()
         for f in batch.features:
-            kind = f.get("kind") if f.get("kind") in GridKind.values else GridKind.MIXED
+            raw_kind = (f.get("kind") or "").strip()
+            kind = raw_kind.lower() if raw_kind.lower() in GridKind.values else GRID_KIND_SYNONYMS.get(raw_kind, GridKind.MIXED)
             Grid.objects.update_or_create(
                 jurisdiction=jurisdiction, code=f["code"],
                 defaults={"name": f["name"], "kind": kind, **geometry_fields(f["geometry"])},

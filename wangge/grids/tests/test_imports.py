@@ -160,3 +160,13 @@ def test_grid_reimport_removes_and_reshapes_atomically(territory):
     assert set(MergeIssue.objects.values_list("kind", flat=True)) == {"sliver"}
 
 
+
+
+def test_grid_kinds_in_chinese_or_english(territory):
+    raw = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": {"网格编码": code, "网格名称": f"网格{code}", "类型": kind}}
+        for (code, g), kind in zip(GRIDS.items(), ["居住", "Commercial", "园区", "未知"], strict=True)
+    ]}, ensure_ascii=False)
+    commit(territory, None, "grids", raw)
+    assert dict(Grid.objects.values_list("code", "kind")) == {"A": "residential", "B": "commercial", "C": "industrial", "D": "mixed"}
+    assert Grid.objects.get(code="A").name == "网格A"

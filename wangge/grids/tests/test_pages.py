@@ -78,3 +78,13 @@ def test_import_flow_in_the_browser_pages(people):
 
 def test_healthz(db):
     assert Client().get("/healthz").json()["status"] == "ok"
+
+
+def test_login_is_throttled_after_repeated_failures(people):
+    for _ in range(5):
+        Client().post("/accounts/login/", {"username": "op", "password": "wrong"}, REMOTE_ADDR="10.0.0.9")
+    r = Client().post("/accounts/login/", {"username": "op", "password": "pw-op-1"}, REMOTE_ADDR="10.0.0.9")
+    assert r.status_code == 429 and "登录失败次数过多" in r.content.decode()
+    # Another account from the same address is not locked.
+    r = Client().post("/accounts/login/", {"username": "lead", "password": "pw-lead-1"}, REMOTE_ADDR="10.0.0.9")
+    assert r.status_code == 302
