@@ -14,3 +14,6 @@ STORAGES = {
 # Close connections after each request: live-server threads must not hold the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's default in-memory test database: race tests need real separate connections.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-wangge.sqlite3")}  # noqa: F405

@@ -2,7 +2,9 @@
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.gzip import gzip_page
 from ninja import File, Form, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from wangge.core.errors import ApplicationError, PermissionDenied
@@ -55,6 +57,7 @@ def grid_list(request, filters: Query[GridFilter]):
 
 
 @router.get("/grids/geojson", summary="Grids as GeoJSON for the map (simplified per zoom)")
+@decorate_view(gzip_page)  # GeoJSON compresses ~7×; these responses carry no secrets
 def grid_geojson(
     request, zoom: int | None = None, bbox: str | None = None, crs: str = "wgs84", jurisdiction: str | None = None
 ):
@@ -67,6 +70,7 @@ def grid_geojson(
 
 
 @router.get("/grids/export.geojson", summary="Export the grids you may see as GeoJSON")
+@decorate_view(gzip_page)  # GeoJSON compresses ~7×; these responses carry no secrets
 def grid_export_geojson(request, jurisdiction: str | None = None):
     qs = selectors.grids_visible_to(user=request.user, jurisdiction=_jurisdiction(request, jurisdiction))
     response = JsonResponse(exports.grids_geojson(grids=qs), json_dumps_params={"ensure_ascii": False})
@@ -100,6 +104,7 @@ def layer_list(request, jurisdiction: str | None = None):
 
 
 @router.get("/layers/{code}/units", summary="A layer's units as GeoJSON")
+@decorate_view(gzip_page)  # GeoJSON compresses ~7×; these responses carry no secrets
 def layer_units(request, code: str, zoom: int | None = None, crs: str = "wgs84", jurisdiction: str | None = None):
     layer = selectors.layer_get(jurisdiction=_jurisdiction(request, jurisdiction), code=code)
     fc = selectors.layer_feature_collection(layer=layer, zoom=zoom, crs=crs)
@@ -107,6 +112,7 @@ def layer_units(request, code: str, zoom: int | None = None, crs: str = "wgs84",
 
 
 @router.get("/layers/{code}/export.geojson", summary="Export a layer as GeoJSON")
+@decorate_view(gzip_page)  # GeoJSON compresses ~7×; these responses carry no secrets
 def layer_export(request, code: str, jurisdiction: str | None = None):
     layer = selectors.layer_get(jurisdiction=_jurisdiction(request, jurisdiction), code=code)
     response = JsonResponse(exports.layer_geojson(layer=layer), json_dumps_params={"ensure_ascii": False})

@@ -193,3 +193,11 @@ def test_merge_recompute_task_through_the_api(people):
     r = client_for(people["admin"]).post("/api/v1/merge/recompute")
     assert r.status_code == 202 and r.json()["status"] == "SUCCESSFUL"  # the immediate backend in tests
     assert MergeRun.objects.count() == before + 1
+
+
+def test_map_geojson_is_gzipped_when_asked(people):
+    import gzip
+
+    r = client_for(people["operator"]).get("/api/v1/grids/geojson?zoom=14", HTTP_ACCEPT_ENCODING="gzip")
+    assert r["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(r.content))["features"]) == 4
