@@ -94,3 +94,17 @@ def polygonal_part(geom: BaseGeometry) -> BaseGeometry:
 def bbox(geom: BaseGeometry) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = geom.bounds
     return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def load_shapes(queryset, *fields: str, geometry: str = "geometry") -> tuple[list[tuple], np.ndarray]:
+    """Rows of `fields` and their geometries, parsed in one vectorised call from the JSON text column.
+
+    Decoding thousands of GeoJSON dicts into shapely objects one by one dominates large reads; GEOS
+    parses the column's text directly instead.
+    """
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    rows = list(queryset.annotate(_geometry_text=Cast(geometry, output_field=TextField())).values_list(*fields, "_geometry_text"))
+    geoms = shapely.from_geojson(np.array([r[-1] for r in rows], dtype=object)) if rows else np.empty(0, dtype=object)
+    return [r[:-1] for r in rows], np.asarray(geoms, dtype=object)

@@ -63,10 +63,10 @@ def grid_geojson(
 ):
     if zoom is not None and not 0 <= zoom <= 22:
         raise ApplicationError("zoom must be between 0 and 22.")
-    fc = selectors.grids_feature_collection(
+    text = selectors.grids_feature_collection(
         user=request.user, jurisdiction=_jurisdiction(request, jurisdiction), zoom=zoom, bbox=_bbox(bbox), crs=crs
     )
-    return JsonResponse(fc, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    return HttpResponse(text, content_type="application/geo+json; charset=utf-8")
 
 
 @router.get("/grids/export.geojson", summary="Export the grids you may see as GeoJSON")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import shapely
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from wangge.accounts.models import Role
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
-from wangge.core.geo import to_geojson, to_shape
+from wangge.core.geo import load_shapes, to_geojson, to_shape
 from wangge.core.models import Jurisdiction
 from wangge.core.privacy import mask_phone
 from wangge.grids.models import (
@@ -126,6 +127,10 @@ def to_display_crs(geoms, crs: str):
     return shapely.transform(geoms, fn)
 
 
+# Issues that make a grid stand out on the map (slivers are layer-alignment detail, shown on the card).
+MAP_FLAGGED_ISSUES = ("overlap", "outside", "partial")
+
+
 def _zoom_tolerance(zoom: int | None) -> tuple[float, int]:
     """Simplification tolerance (degrees, ~0.5 screen pixel) and coordinate decimals for a zoom level."""
     if zoom is None:
@@ -137,9 +142,9 @@ def _zoom_tolerance(zoom: int | None) -> tuple[float, int]:
 def grids_feature_collection(
     *, user, jurisdiction: Jurisdiction, zoom: int | None = None, bbox: tuple[float, float, float, float] | None = None,
     crs: str = "wgs84",
-) -> dict:
-    """Grids as GeoJSON for the map: simplified for the zoom level, clipped to a bbox (WGS84) if given,
-    in the coordinate system of the base map."""
+) -> str:
+    """Grids as GeoJSON text for the map: simplified for the zoom level, clipped to a bbox (WGS84) if given,
+    in the coordinate system of the base map. Built vectorised and cached as text per territory version."""
     scope = "all" if (user.is_jurisdiction_wide or user.role == Role.HANDLER) else f"u{user.pk}"
     key = f"grids-fc:{jurisdiction.pk}:{jurisdiction.territory_version}:{scope}:{zoom}:{bbox}:{crs}"
     cached = cache.get(key)
@@ -149,24 +154,24 @@ def grids_feature_collection(
     if bbox:
         min_lon, min_lat, max_lon, max_lat = bbox
         qs = qs.filter(max_lon__gte=min_lon, min_lon__lte=max_lon, max_lat__gte=min_lat, min_lat__lte=max_lat)
-    rows = list(qs.values("id", "code", "name", "kind", "geometry", "area_m2"))
-    tolerance, precision = _zoom_tolerance(zoom)
-    features = []
+    rows, geoms = load_shapes(qs.order_by("code"), "id", "code", "name", "kind", "area_m2")
+    flagged = set(
+        MergeIssue.objects.filter(jurisdiction=jurisdiction, kind__in=MAP_FLAGGED_ISSUES)
+        .exclude(grid=None).values_list("grid_id", flat=True).distinct()
+    )
+    features: list[str] = []
     if rows:
-        geoms = [to_shape(r["geometry"]) for r in rows]
+        tolerance, precision = _zoom_tolerance(zoom)
         if tolerance:
             geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-        geoms = to_display_crs(np.asarray(geoms, dtype=object), crs)
-        for r, g in zip(rows, geoms, strict=True):
-            features.append({
-                "type": "Feature", "id": r["id"], "geometry": to_geojson(g, precision),
-                "properties": {"code": r["code"], "name": r["name"], "kind": r["kind"], "area_m2": round(r["area_m2"])},
-            })
-    issues = MergeIssue.objects.filter(jurisdiction=jurisdiction).values_list("grid_id", flat=True)
-    flagged = {g for g in issues if g}
-    for f in features:
-        f["properties"]["warnings"] = f["id"] in flagged
-    result = {"type": "FeatureCollection", "features": features}
+        geoms = to_display_crs(geoms, crs)
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
+        for (pk, code, name, kind, area), text in zip(rows, shapely.to_geojson(geoms), strict=True):
+            props = {"code": code, "name": name, "kind": kind, "area_m2": round(area), "warnings": pk in flagged}
+            features.append(
+                f'{{"type":"Feature","id":{pk},"geometry":{text},"properties":{json.dumps(props, ensure_ascii=False)}}}'
+            )
+    result = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
     cache.set(key, result, 300)
     return result
 
@@ -202,16 +207,14 @@ def layer_feature_collection(*, layer: Layer, zoom: int | None = None, crs: str 
     }
 
 
-def territory_for_index(*, jurisdiction: Jurisdiction) -> tuple[list[dict], list[dict]]:
-    grids = list(Grid.objects.filter(jurisdiction=jurisdiction).order_by("code").values("id", "code", "name", "geometry"))
+def territory_for_index(*, jurisdiction: Jurisdiction) -> tuple[list[tuple], np.ndarray, list[dict]]:
+    """Grid rows (id, code, name) and geometries, and per layer its unit rows and geometries."""
+    grid_rows, grid_geoms = load_shapes(Grid.objects.filter(jurisdiction=jurisdiction).order_by("code"), "id", "code", "name")
     layers = []
-    units_qs = LayerUnit.objects.order_by("code").only("id", "code", "name", "geometry", "layer_id")
-    for layer in Layer.objects.filter(jurisdiction=jurisdiction).prefetch_related(Prefetch("units", queryset=units_qs)):
-        layers.append({
-            "id": layer.id, "code": layer.code, "name": layer.name,
-            "units": [{"id": u.id, "code": u.code, "name": u.name, "geometry": u.geometry} for u in layer.units.all()],
-        })
-    return grids, layers
+    for layer in Layer.objects.filter(jurisdiction=jurisdiction):
+        rows, geoms = load_shapes(LayerUnit.objects.filter(layer=layer).order_by("code"), "id", "code", "name")
+        layers.append({"id": layer.id, "code": layer.code, "name": layer.name, "rows": rows, "geoms": geoms})
+    return grid_rows, grid_geoms, layers
 
 
 def merge_report(*, jurisdiction: Jurisdiction, crs: str = "wgs84") -> dict:

@@ -9,7 +9,7 @@ import shapely
 from django.conf import settings
 from django.db import transaction
 
-from wangge.core.geo import LocalProjection, area_m2, bbox, polygonal_part, to_geojson, to_shape
+from wangge.core.geo import LocalProjection, area_m2, bbox, load_shapes, polygonal_part, to_geojson, to_shape
 from wangge.core.models import Jurisdiction
 from wangge.grids import merge
 from wangge.grids.models import (
@@ -62,12 +62,14 @@ def grid_assign(*, grid: Grid, person: Person, role: str) -> GridAssignment:
 
 
 def _territory_arrays(jurisdiction: Jurisdiction):
-    grids = list(Grid.objects.filter(jurisdiction=jurisdiction).order_by("id").only("id", "geometry"))
+    """Ids and WGS84 geometries of the grids and of every layer's units, in stable order."""
+    grid_rows, grid_geoms = load_shapes(Grid.objects.filter(jurisdiction=jurisdiction).order_by("id"), "id")
     layers = list(Layer.objects.filter(jurisdiction=jurisdiction).order_by("sort_order", "code"))
-    units_by_layer = {layer.id: [] for layer in layers}
-    for unit in LayerUnit.objects.filter(layer__jurisdiction=jurisdiction).order_by("id").only("id", "layer_id", "geometry"):
-        units_by_layer[unit.layer_id].append(unit)
-    return grids, layers, units_by_layer
+    units = {}
+    for layer in layers:
+        rows, geoms = load_shapes(LayerUnit.objects.filter(layer=layer).order_by("id"), "id")
+        units[layer.id] = ([r[0] for r in rows], geoms)
+    return [r[0] for r in grid_rows], grid_geoms, layers, units
 
 
 @transaction.atomic
@@ -75,12 +77,12 @@ def merge_recompute(*, jurisdiction: Jurisdiction) -> MergeRun:
     """Recompute 多格合一 coverage and the territory's warnings; replaces the previous result atomically."""
     started = time.perf_counter()
     jurisdiction = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
-    grids, layers, units_by_layer = _territory_arrays(jurisdiction)
+    grid_ids, grid_wgs, layers, units_by_layer = _territory_arrays(jurisdiction)
     boundary_wgs = to_shape(jurisdiction.boundary)
     projection = LocalProjection.for_geometries([boundary_wgs])
     boundary = projection.forward(boundary_wgs)
-    grid_geoms = projection.forward(np.array([to_shape(g.geometry) for g in grids], dtype=object))
-    grid_areas = shapely.area(grid_geoms) if len(grids) else np.empty(0)
+    grid_geoms = projection.forward(grid_wgs)
+    grid_areas = shapely.area(grid_geoms) if len(grid_ids) else np.empty(0)
     sliver_area = settings.WANGGE_SLIVER_AREA_M2
     sliver_share = settings.WANGGE_SLIVER_SHARE
 
@@ -88,39 +90,49 @@ def merge_recompute(*, jurisdiction: Jurisdiction) -> MergeRun:
     MergeIssue.objects.filter(jurisdiction=jurisdiction).delete()
     coverage_rows: list[GridCoverage] = []
     issues: list[MergeIssue] = []
-    stats: dict = {"grids": len(grids), "layers": {}, "coverage": 0, "slivers": 0, "partial": 0}
+    stats: dict = {"grids": len(grid_ids), "layers": {}, "coverage": 0, "slivers": 0, "partial": 0}
+    gid = np.asarray(grid_ids, dtype=np.int64)
 
     for layer in layers:
-        units = units_by_layer[layer.id]
-        unit_geoms = projection.forward(np.array([to_shape(u.geometry) for u in units], dtype=object))
+        unit_ids, unit_wgs = units_by_layer[layer.id]
+        uid = np.asarray(unit_ids, dtype=np.int64)
         result = merge.layer_coverage(
-            grid_geoms, grid_areas, unit_geoms, tiling=layer.tiling, sliver_area_m2=sliver_area, sliver_share=sliver_share
+            grid_geoms, grid_areas, projection.forward(unit_wgs), tiling=layer.tiling,
+            sliver_area_m2=sliver_area, sliver_share=sliver_share,
         )
-        for g, u, a, s in zip(result.coverage.grid, result.coverage.other, result.coverage.area, result.coverage.share, strict=True):
-            coverage_rows.append(GridCoverage(grid=grids[g], layer=layer, unit=units[u], area_m2=float(a), share=min(float(s), 1.0)))
-        for g, u, a, s in zip(result.slivers.grid, result.slivers.other, result.slivers.area, result.slivers.share, strict=True):
-            issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.SLIVER, grid=grids[g], layer=layer,
-                                     unit=units[u], area_m2=float(a), share=float(s)))
-        for g, a, s in zip(result.partial.grid, result.partial.area, result.partial.share, strict=True):
-            issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.PARTIAL, grid=grids[g], layer=layer,
-                                     area_m2=float(a), share=float(s)))
-        stats["layers"][layer.code] = {"units": len(units), "coverage": len(result.coverage)}
-        stats["coverage"] += len(result.coverage)
-        stats["slivers"] += len(result.slivers)
-        stats["partial"] += len(result.partial)
+        cov = result.coverage
+        coverage_rows.extend(
+            GridCoverage(grid_id=g, layer_id=layer.id, unit_id=u, area_m2=a, share=min(s, 1.0))
+            for g, u, a, s in zip(gid[cov.grid].tolist(), uid[cov.other].tolist(), cov.area.tolist(), cov.share.tolist(), strict=True)
+        )
+        sl = result.slivers
+        issues.extend(
+            MergeIssue(jurisdiction_id=jurisdiction.pk, kind=MergeIssueKind.SLIVER, grid_id=g, layer_id=layer.id, unit_id=u,
+                       area_m2=a, share=s)
+            for g, u, a, s in zip(gid[sl.grid].tolist(), uid[sl.other].tolist(), sl.area.tolist(), sl.share.tolist(), strict=True)
+        )
+        pa = result.partial
+        issues.extend(
+            MergeIssue(jurisdiction_id=jurisdiction.pk, kind=MergeIssueKind.PARTIAL, grid_id=g, layer_id=layer.id, area_m2=a, share=s)
+            for g, a, s in zip(gid[pa.grid].tolist(), pa.area.tolist(), pa.share.tolist(), strict=True)
+        )
+        stats["layers"][layer.code] = {"units": len(unit_ids), "coverage": len(cov)}
+        stats["coverage"] += len(cov)
+        stats["slivers"] += len(sl)
+        stats["partial"] += len(pa)
 
     overlaps = merge.grid_overlaps(grid_geoms, grid_areas, min_area_m2=sliver_area)
     for a, b, area, share in zip(overlaps.grid, overlaps.other, overlaps.area, overlaps.share, strict=True):
         piece = projection.inverse(polygonal_part(shapely.intersection(grid_geoms[a], grid_geoms[b])))
-        issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.OVERLAP, grid=grids[a], other_grid=grids[b],
-                                 area_m2=float(area), share=float(share), geometry=to_geojson(piece)))
+        issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.OVERLAP, grid_id=grid_ids[a],
+                                 other_grid_id=grid_ids[b], area_m2=float(area), share=float(share), geometry=to_geojson(piece)))
     gaps = merge.territory_gaps(boundary, grid_geoms, min_area_m2=sliver_area)
     for gap in gaps:
         issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.GAP, area_m2=float(gap.area),
                                  geometry=to_geojson(projection.inverse(gap))))
     outside = merge.grids_outside(boundary, grid_geoms, grid_areas, min_area_m2=sliver_area)
     for g, area, share in zip(outside.grid, outside.area, outside.share, strict=True):
-        issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.OUTSIDE, grid=grids[g],
+        issues.append(MergeIssue(jurisdiction=jurisdiction, kind=MergeIssueKind.OUTSIDE, grid_id=grid_ids[g],
                                  area_m2=float(area), share=float(share)))
 
     GridCoverage.objects.bulk_create(coverage_rows, batch_size=2000)

@@ -57,47 +57,70 @@ class TerritoryIndex:
         self.boundary = boundary
         shapely.prepare(self.boundary)
         self.grids = tuple(f for f, _ in grids)
-        self.grid_tree = shapely.STRtree([g for _, g in grids])
-        self.layers = tuple(
-            IndexedLayer(id=lid, code=code, name=name, features=tuple(f for f, _ in units), tree=shapely.STRtree([g for _, g in units]))
-            for lid, code, name, units in layers
-        )
+        self.grid_geoms = np.array([g for _, g in grids], dtype=object)
+        self.grid_tree = shapely.STRtree(self.grid_geoms)
+        self.layers = []
+        self._layer_geoms = []
+        for lid, code, name, units in layers:
+            geoms = np.array([g for _, g in units], dtype=object)
+            self.layers.append(IndexedLayer(id=lid, code=code, name=name, features=tuple(f for f, _ in units), tree=shapely.STRtree(geoms)))
+            self._layer_geoms.append(geoms)
+        self.layers = tuple(self.layers)
+        # Prepared once: the exact point-in-polygon test after the tree's bbox query is then cheap.
+        for geoms in (self.grid_geoms, *self._layer_geoms):
+            if len(geoms):
+                shapely.prepare(geoms)
 
     def locate_many(self, lons: np.ndarray, lats: np.ndarray) -> BatchResult:
         lons = np.asarray(lons, dtype=float)
         lats = np.asarray(lats, dtype=float)
         n = len(lons)
-        inside = shapely.contains_xy(self.boundary, lons, lats) | shapely.intersects_xy(self.boundary, lons, lats)
+        inside = shapely.intersects_xy(self.boundary, lons, lats)  # on the boundary line counts as inside
         idx = np.nonzero(inside)[0]
-        points = shapely.points(lons[idx], lats[idx])
+        x, y = lons[idx], lats[idx]
+        points = shapely.points(x, y)
 
-        def hits(tree: shapely.STRtree) -> np.ndarray:
+        def hits(tree: shapely.STRtree, geoms: np.ndarray) -> np.ndarray:
             out = np.full(n, -1, dtype=np.int64)
-            if len(points) and len(tree):
-                p, g = tree.query(points, predicate="intersects")
-                out[idx] = _first_hit(len(idx), p, g)
+            if len(points) and len(geoms):
+                p, g = tree.query(points)  # bbox candidates
+                exact = shapely.intersects_xy(geoms[g], x[p], y[p])
+                out[idx] = _first_hit(len(idx), p[exact], g[exact])
             return out
 
-        return BatchResult(inside=inside, grid=hits(self.grid_tree), units={layer.code: hits(layer.tree) for layer in self.layers})
+        return BatchResult(
+            inside=inside,
+            grid=hits(self.grid_tree, self.grid_geoms),
+            units={layer.code: hits(layer.tree, geoms) for layer, geoms in zip(self.layers, self._layer_geoms, strict=True)},
+        )
 
     def locate(self, lon: float, lat: float) -> dict:
-        batch = self.locate_many(np.array([lon]), np.array([lat]))
-        return self.describe(batch, 0)
+        """One point, without the array round trip of `locate_many` (about twice as fast per call)."""
+        point = shapely.Point(lon, lat)
+        if not self.boundary.intersects(point):
+            return {"inside_jurisdiction": False, "grid": None, "units": [], "reason": "outside_jurisdiction"}
+
+        def first(tree: shapely.STRtree) -> int:
+            hit = tree.query(point, predicate="intersects")
+            return int(hit.min()) if len(hit) else -1
+
+        return self._result(True, first(self.grid_tree), [first(layer.tree) for layer in self.layers])
 
     def describe(self, batch: BatchResult, i: int) -> dict:
-        inside = bool(batch.inside[i])
-        g = int(batch.grid[i])
+        return self._result(
+            bool(batch.inside[i]), int(batch.grid[i]), [int(batch.units[layer.code][i]) for layer in self.layers]
+        )
+
+    def _result(self, inside: bool, g: int, unit_idx: list[int]) -> dict:
         grid = self.grids[g] if g >= 0 else None
-        units = []
-        for layer in self.layers:
-            u = int(batch.units[layer.code][i])
-            if u >= 0:
-                f = layer.features[u]
-                units.append({"layer": layer.code, "layer_name": layer.name, "id": f.id, "code": f.code, "name": f.name})
-        reason = None if grid else ("outside_jurisdiction" if not inside else "no_grid")
+        units = [
+            {"layer": layer.code, "layer_name": layer.name, "id": f.id, "code": f.code, "name": f.name}
+            for layer, u in zip(self.layers, unit_idx, strict=True) if u >= 0
+            for f in (layer.features[u],)
+        ]
         return {
             "inside_jurisdiction": inside,
             "grid": {"id": grid.id, "code": grid.code, "name": grid.name} if grid else None,
             "units": units,
-            "reason": reason,
+            "reason": None if grid else ("outside_jurisdiction" if not inside else "no_grid"),
         }

@@ -23,13 +23,13 @@ _cache: dict[int, tuple[int, TerritoryIndex, float]] = {}
 
 
 def territory_index_build(*, jurisdiction: Jurisdiction) -> TerritoryIndex:
-    grids, layers = grid_selectors.territory_for_index(jurisdiction=jurisdiction)
+    grid_rows, grid_geoms, layers = grid_selectors.territory_for_index(jurisdiction=jurisdiction)
     return TerritoryIndex(
         boundary=to_shape(jurisdiction.boundary),
-        grids=[(Feature(g["id"], g["code"], g["name"]), to_shape(g["geometry"])) for g in grids],
+        grids=[(Feature(*row), geom) for row, geom in zip(grid_rows, grid_geoms, strict=True)],
         layers=[
             (layer["id"], layer["code"], layer["name"],
-             [(Feature(u["id"], u["code"], u["name"]), to_shape(u["geometry"])) for u in layer["units"]])
+             [(Feature(*row), geom) for row, geom in zip(layer["rows"], layer["geoms"], strict=True)])
             for layer in layers
         ],
     )
@@ -69,7 +69,11 @@ def _to_wgs84(lons, lats, crs: str):
 
 
 def locate_point(*, jurisdiction: Jurisdiction, lon: float, lat: float, crs: str = "wgs84") -> dict:
-    return locate_points(jurisdiction=jurisdiction, points=[(lon, lat)], crs=crs)[0]
+    wlons, wlats = _to_wgs84([lon], [lat], crs)
+    result = territory_index_get(jurisdiction=jurisdiction).locate(float(wlons[0]), float(wlats[0]))
+    result["input"] = {"lon": float(lon), "lat": float(lat), "crs": crs}
+    result["wgs84"] = {"lon": round(float(wlons[0]), 8), "lat": round(float(wlats[0]), 8)}
+    return result
 
 
 def locate_points(*, jurisdiction: Jurisdiction, points: list[tuple[float, float]], crs: str = "wgs84") -> list[dict]:
