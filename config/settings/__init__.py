@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "wangge.accounts",
     "wangge.grids",
     "wangge.routing",
+    "wangge.cases",
 ]
 
 MIDDLEWARE = [
@@ -177,9 +178,19 @@ WANGGE_IMPORT_CRS = os.environ.get("WANGGE_IMPORT_CRS", "wgs84")
 WANGGE_SLIVER_AREA_M2 = float(os.environ.get("WANGGE_SLIVER_AREA_M2", "50"))
 WANGGE_SLIVER_SHARE = float(os.environ.get("WANGGE_SLIVER_SHARE", "0.01"))
 
+# Case loop: office hours for working-time SLA clocks, warning share, reopen window, outbound channels.
+WANGGE_OFFICE_HOURS = os.environ.get("WANGGE_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
+WANGGE_SLA_WARN_SHARE = float(os.environ.get("WANGGE_SLA_WARN_SHARE", "0.8"))
+WANGGE_REOPEN_DAYS = int(os.environ.get("WANGGE_REOPEN_DAYS", "7"))
+WANGGE_NOTIFY_BACKENDS = env_list("WANGGE_NOTIFY_BACKENDS", "wangge.cases.notify.LoggingBackend")
+WANGGE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("WANGGE_SWEEP_INTERVAL_SECONDS", "60"))
+WANGGE_MAX_PHOTO_BYTES = int(os.environ.get("WANGGE_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
+WANGGE_KEEP_PHOTO_LOCATION = env_bool("WANGGE_KEEP_PHOTO_LOCATION", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("WANGGE_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }

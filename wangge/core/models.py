@@ -28,3 +28,14 @@ class Jurisdiction(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SchedulerLease(models.Model):
+    """Exactly one scheduler: whoever holds the unexpired lease enqueues the periodic jobs."""
+
+    name = models.CharField(max_length=50, unique=True)
+    holder = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at}"

@@ -1,0 +1,28 @@
+import os
+import socket
+import time
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from wangge.cases.tasks import sla_sweep_task
+from wangge.core.scheduler import lease_acquire
+
+
+class Command(BaseCommand):
+    help = "Enqueue periodic jobs (the SLA sweep) — safe to start on several machines: one lease holder acts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="one tick, then exit")
+
+    def handle(self, *args, once: bool, **options):
+        me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        interval = settings.WANGGE_SWEEP_INTERVAL_SECONDS
+        while True:
+            if lease_acquire(name="periodic", holder=me, ttl_seconds=interval * 3):
+                result = sla_sweep_task.enqueue()
+                self.stdout.write(f"{me}: enqueued SLA sweep {result.id}")
+            if once:
+                return
+            time.sleep(interval)

@@ -1,0 +1,369 @@
+"""The only writers of cases: report a case, act on it. Every change appends an event in the same
+transaction, under a row lock, after checking state, role, scope and preconditions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, fields
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from wangge.accounts.models import Role
+from wangge.cases import notify, sla
+from wangge.cases.models import Case, CaseCounter, CaseDepartment, CaseEvent, Category, Channel, Size
+from wangge.cases.workflow import (
+    ACTIONS,
+    ASSIST,
+    GRID,
+    LEAD,
+    LEADER,
+    OPERATOR,
+    RATINGS,
+    REPORTER,
+    SYSTEM,
+    Snapshot,
+    State,
+    allowed_actions,
+    apply,
+    precondition,
+)
+from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from wangge.core.models import Jurisdiction
+from wangge.grids.models import Department, GridAssignment
+from wangge.routing import services as routing
+
+SNAPSHOT_FIELDS = [f.name for f in fields(Snapshot)]
+# Snapshot field → Case column, where they differ.
+COLUMN = {"lead_department_id": "lead_department_id", "merged_into_id": "merged_into_id"}
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+def snapshot_of(case: Case) -> Snapshot:
+    values = {name: getattr(case, COLUMN.get(name, name)) for name in SNAPSHOT_FIELDS}
+    values["assisting_ids"] = tuple(values["assisting_ids"])
+    values["assist_done_ids"] = tuple(values["assist_done_ids"])
+    return Snapshot(**values)
+
+
+def _write_snapshot(case: Case, snap: Snapshot) -> None:
+    for name, value in asdict(snap).items():
+        setattr(case, COLUMN.get(name, name), list(value) if isinstance(value, tuple) else value)
+
+
+def actor_label(user) -> str:
+    if user is None:
+        return "system"
+    return f"{user.get_full_name() or user.username} ({user.get_role_display()})"
+
+
+def roles_for(user, case: Case) -> set[str]:
+    """The workflow roles this user holds on this case."""
+    if user is None:
+        return {SYSTEM}
+    if user.jurisdiction_id not in (None, case.jurisdiction_id) and not user.is_superuser:
+        return set()
+    roles: set[str] = set()
+    if user.is_superuser or user.role in (Role.OPERATOR, Role.ADMIN):
+        roles.add(OPERATOR)
+    if user.role == Role.LEADER:
+        roles.add(LEADER)
+    department_id = getattr(getattr(user, "person", None), "department_id", None)
+    if user.role == Role.HANDLER and department_id:
+        if department_id == case.lead_department_id:
+            roles.add(LEAD)
+        if department_id in (case.assisting_ids or []):
+            roles.add(ASSIST)
+    if user.role == Role.GRID_WORKER and case.grid_id and GridAssignment.objects.filter(
+        grid_id=case.grid_id, person__user=user
+    ).exists():
+        roles.add(GRID)
+    if case.reporter_user_id and case.reporter_user_id == user.pk:
+        roles.add(REPORTER)
+    return roles
+
+
+def case_allowed_actions(*, case: Case, user) -> list[str]:
+    return allowed_actions(snapshot_of(case), roles_for(user, case))
+
+
+def _next_code(jurisdiction: Jurisdiction, now: datetime) -> str:
+    day = timezone.localdate(now)
+    counter, _ = CaseCounter.objects.select_for_update().get_or_create(jurisdiction=jurisdiction, day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{day:%Y%m%d}-{counter.last:04d}"
+
+
+def _append(case: Case, *, action: str, actor, reason: str, payload: dict, now: datetime, correlation_id) -> CaseEvent:
+    """Apply one action to a locked case and write the case and its event together."""
+    before = snapshot_of(case)
+    after = apply(before, action, payload)
+    _write_snapshot(case, after)
+    sla.update_clock(case, before=before, after=after, action=action, now=now)
+    if after.state == State.CLOSED and before.state != State.CLOSED:
+        case.closed_at = now
+    case.version += 1
+    case.save()
+    if (before.lead_department_id, before.assisting_ids) != (after.lead_department_id, after.assisting_ids):
+        _sync_parties(case, after)
+    return CaseEvent.objects.create(
+        case=case, seq=case.version, action=action, from_state=before.state, to_state=after.state, actor=actor,
+        actor_label=actor_label(actor), at=now, reason=reason, payload=payload, correlation_id=correlation_id,
+    )
+
+
+def _sync_parties(case: Case, snap: Snapshot) -> None:
+    CaseDepartment.objects.filter(case=case).update(active=False)
+    wanted = {snap.lead_department_id: "lead"} if snap.lead_department_id else {}
+    wanted.update({d: "assisting" for d in snap.assisting_ids})
+    for department_id, role in wanted.items():
+        CaseDepartment.objects.update_or_create(case=case, department_id=department_id,
+                                                defaults={"role": role, "active": True})
+
+
+def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
+    """Validate and normalise an action's payload (422 on anything wrong)."""
+    p = dict(payload or {})
+    if action in ("dispatch", "reassign"):
+        lead = Department.objects.filter(jurisdiction=case.jurisdiction, pk=p.get("lead_department_id")).first()
+        if lead is None:
+            raise ApplicationError("Choose the lead department (lead_department_id) of this jurisdiction.", code="invalid_payload")
+        assisting = [int(i) for i in p.get("assisting_ids") or []]
+        if lead.pk in assisting:
+            raise ApplicationError("The lead department cannot also assist.", code="invalid_payload")
+        found = set(Department.objects.filter(jurisdiction=case.jurisdiction, pk__in=assisting).values_list("pk", flat=True))
+        if len(found) != len(set(assisting)):
+            raise ApplicationError("Unknown assisting department.", code="invalid_payload")
+        if assisting and not case.joint and action == "dispatch" and case.size != Size.COORDINATED:
+            raise ApplicationError("Escalate the case to joint handling (联动) before adding assisting departments.",
+                                   code="not_joint")
+        return {"lead_department_id": lead.pk, "assisting_ids": sorted(set(assisting))}
+    if action == "assist_feedback":
+        department_id = getattr(getattr(actor, "person", None), "department_id", None)
+        return {"department_id": department_id}
+    if action in ("request_extension", "approve_extension"):
+        try:
+            hours = float(p.get("hours") if action == "request_extension" else p.get("hours", _pending_extension_hours(case)))
+        except (TypeError, ValueError):
+            hours = 0
+        if not 0 < hours <= 24 * 30:
+            raise ApplicationError("Extension hours must be between 0 and 720 working hours.", code="invalid_payload")
+        return {"hours": hours}
+    if action == "evaluate":
+        if p.get("rating") not in RATINGS:
+            raise ApplicationError(f"rating must be one of {', '.join(RATINGS)}.", code="invalid_payload")
+        return {"rating": p["rating"], "comment": str(p.get("comment", ""))[:500]}
+    if action == "reopen":
+        window = settings.WANGGE_REOPEN_DAYS
+        evaluated = case.events.filter(action="evaluate").order_by("-seq").first()
+        if evaluated and (timezone.now() - evaluated.at).days >= window:
+            raise ApplicationError(f"A case can be reopened within {window} days of its rating.", code="reopen_window_passed")
+        return {}
+    return {k: v for k, v in p.items() if isinstance(v, (str, int, float, bool))}
+
+
+def _pending_extension_hours(case: Case) -> float:
+    request = case.events.filter(action="request_extension").order_by("-seq").first()
+    return float(request.payload.get("hours", 0)) if request else 0.0
+
+
+@transaction.atomic
+def case_act(
+    *, case_id: int, actor, action: str, reason: str = "", payload: dict | None = None,
+    expected_version: int | None = None, attachments: list | None = None,
+) -> Case:
+    """Take one action on a case: the only way a case changes after it is reported."""
+    if action not in ACTIONS or action in ("report", "absorb", "merge"):
+        raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
+    case = Case.objects.select_for_update().select_related("jurisdiction").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(f"Case {case_id} not found.")
+    roles = roles_for(actor, case)
+    if not roles and not can_view(actor, case):
+        raise NotFound(f"Case {case_id} not found.")
+    spec = ACTIONS[action]
+    snap = snapshot_of(case)
+    if expected_version is not None and expected_version != case.version:
+        last = case.events.order_by("-seq").first()
+        raise Conflict(
+            f"The case changed while you were looking at it: {last.actor_label} did “{ACTIONS[last.action].label}” "
+            f"at {timezone.localtime(last.at):%H:%M:%S}. Reload and try again.",
+            code="stale_version", details={"version": case.version, "allowed": allowed_actions(snap, roles)},
+        )
+    allowed = allowed_actions(snap, roles)
+    if snap.state not in spec.sources:
+        last = case.events.order_by("-seq").first()
+        raise IllegalTransition(
+            f"“{spec.label}” is not possible: the case is {State(snap.state).label}"
+            f" (last: {ACTIONS[last.action].label} by {last.actor_label}).",
+            details={"allowed": allowed},
+        )
+    if not spec.roles & roles:
+        raise PermissionDenied(f"You may not “{spec.label}” on this case.", details={"allowed": allowed})
+    clean = _check_payload(case, action, payload or {}, actor)
+    why = precondition(snap, spec, clean)
+    if why:
+        raise IllegalTransition(f"“{spec.label}” is not possible now: {why}.", details={"allowed": allowed})
+    reason = (reason or "").strip()
+    if spec.needs_reason and not reason:
+        raise ApplicationError(f"“{spec.label}” needs a reason.", code="reason_required")
+    now = timezone.now()
+    event = _append(case, action=action, actor=actor, reason=reason, payload=clean, now=now, correlation_id=uuid.uuid4())
+    for attachment in attachments or []:
+        attachment.save_for(case=case, event=event, user=actor)
+    notify.after_event(case=case, event=event)
+    return case
+
+
+def category_for(jurisdiction: Jurisdiction, code: str) -> Category:
+    category = Category.objects.filter(jurisdiction=jurisdiction, code=code, parent__isnull=False, active=True).first()
+    if category is None:
+        raise ApplicationError(f"Unknown category {code!r}: choose a minor class (小类).", code="unknown_category")
+    return category
+
+
+@transaction.atomic
+def case_report(
+    *, jurisdiction: Jurisdiction, actor, channel: str, category_code: str, description: str, lon: float, lat: float,
+    crs: str = "wgs84", address: str = "", reporter_name: str = "", reporter_phone: str = "", priority: int = 2,
+    idempotency_key: str | None = None, attachments: list | None = None,
+) -> tuple[Case, bool]:
+    """Create a case (state reported). Idempotent: the same key returns the first case, never a second."""
+    if idempotency_key:
+        existing = Case.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.description != description.strip() or existing.category.code != category_code:
+                raise Conflict("This idempotency key was already used for a different report.", code="idempotency_mismatch")
+            return existing, False
+    if channel not in Channel.values:
+        raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
+    description = (description or "").strip()
+    if len(description) < 4:
+        raise ApplicationError("Describe the problem (at least 4 characters).", code="description_required")
+    if priority not in (1, 2, 3):
+        raise ApplicationError("priority must be 1 (urgent), 2 or 3.", code="invalid_priority")
+    category = category_for(jurisdiction, category_code)
+    located = routing.locate_point(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
+    if not located["inside_jurisdiction"]:
+        raise ApplicationError("The location is outside this jurisdiction.", code="outside_jurisdiction")
+    now = timezone.now()
+    case = Case(
+        jurisdiction=jurisdiction, code=_next_code(jurisdiction, now), channel=channel, category=category,
+        description=description, address=address.strip()[:200], lon=located["wgs84"]["lon"], lat=located["wgs84"]["lat"],
+        grid_id=located["grid"]["id"] if located["grid"] else None,
+        units={u["layer"]: u["code"] for u in located["units"]}, priority=priority,
+        reporter_name=reporter_name.strip()[:50], reporter_phone=reporter_phone.strip()[:32],
+        reporter_user=actor if channel in (Channel.RESIDENT, Channel.RIDER) and getattr(actor, "pk", None) else None,
+        idempotency_key=idempotency_key or None, state="", size=category.size,
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:
+        raise Conflict("A case with this idempotency key is being created right now; retry.", code="idempotency_race") from exc
+    event = _append(case, action="report", actor=actor, reason="", payload={"channel": channel, "size": category.size},
+                    now=now, correlation_id=uuid.uuid4())
+    for attachment in attachments or []:
+        attachment.save_for(case=case, event=event, user=actor)
+    notify.after_event(case=case, event=event)
+    return case, True
+
+
+@transaction.atomic
+def case_merge(*, case_id: int, into_case_id: int, actor, reason: str = "") -> Case:
+    """并单: the duplicate becomes merged into the target; the target counts it; its reporters follow the target."""
+    if case_id == into_case_id:
+        raise ApplicationError("A case cannot be merged into itself.", code="invalid_payload")
+    first, second = sorted([case_id, into_case_id])  # lock in a fixed order: no deadlock between two merges
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[first, second])}
+    case, target = locked.get(case_id), locked.get(into_case_id)
+    if case is None or target is None or case.jurisdiction_id != target.jurisdiction_id:
+        raise NotFound("Case not found.")
+    if OPERATOR not in roles_for(actor, case):
+        raise PermissionDenied("Only the operations centre merges cases.")
+    if case.state not in ACTIONS["merge"].sources:
+        raise IllegalTransition(f"Case {case.code} is {State(case.state).label}; only new or accepted cases merge.",
+                                details={"allowed": case_allowed_actions(case=case, user=actor)})
+    if target.state not in ACTIONS["absorb"].sources or target.merged_into_id:
+        raise IllegalTransition(f"Case {target.code} is {State(target.state).label} and cannot take duplicates.")
+    now, correlation = timezone.now(), uuid.uuid4()
+    _append(case, action="merge", actor=actor, reason=reason, payload={"into_case_id": target.pk, "into": target.code},
+            now=now, correlation_id=correlation)
+    event = _append(target, action="absorb", actor=actor, reason=reason, payload={"case_id": case.pk, "case": case.code},
+                    now=now, correlation_id=correlation)
+    notify.after_event(case=target, event=event)
+    return target
+
+
+@transaction.atomic
+def case_quick_handle(
+    *, jurisdiction: Jurisdiction, actor, category_code: str, description: str, lon: float, lat: float,
+    crs: str = "wgs84", address: str = "", result: str, idempotency_key: str | None = None,
+    before: list | None = None, after: list | None = None,
+) -> Case:
+    """即办件: a grid worker reports and settles a small matter on the spot, in one step, fully logged."""
+    if actor is None or actor.role != Role.GRID_WORKER:
+        raise PermissionDenied("Only grid workers handle matters on the spot.")
+    if not (result or "").strip():
+        raise ApplicationError("Say what was done.", code="reason_required")
+    case, created = case_report(
+        jurisdiction=jurisdiction, actor=actor, channel=Channel.PATROL, category_code=category_code, description=description,
+        lon=lon, lat=lat, crs=crs, address=address, idempotency_key=idempotency_key, attachments=before,
+    )
+    if not created:
+        return case
+    if GRID not in roles_for(actor, case):
+        raise PermissionDenied("The place is outside your grids; report it instead.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    now, correlation = timezone.now(), uuid.uuid4()
+    lead = getattr(getattr(actor, "person", None), "department_id", None)
+    steps = [
+        ("accept", "", {"immediate": True}),
+        ("dispatch", "", {"lead_department_id": lead, "assisting_ids": [], "immediate": True}),
+        ("sign", "", {"immediate": True}),
+        ("feedback", result.strip(), {"immediate": True}),
+        ("verify_pass", "", {"immediate": True}),
+        ("close", "", {"immediate": True}),
+    ]
+    event = None
+    for action, reason, payload in steps:
+        event = _append(case, action=action, actor=actor, reason=reason, payload=payload, now=now, correlation_id=correlation)
+    for attachment in after or []:
+        attachment.save_for(case=case, event=event, user=actor)
+    return case
+
+
+def can_view(user, case: Case) -> bool:
+    from wangge.cases.selectors import cases_visible_to
+
+    return user is not None and cases_visible_to(user=user, jurisdiction=case.jurisdiction).filter(pk=case.pk).exists()
+
+
+def category_seed(*, jurisdiction: Jurisdiction) -> int:
+    """Load the default two-level classification (idempotent; edited categories are left alone)."""
+    from wangge.cases.category_data import CATEGORIES
+
+    created = 0
+    for major in CATEGORIES:
+        parent, new = Category.objects.get_or_create(
+            jurisdiction=jurisdiction, code=major["code"], defaults={"name": major["name"], "kind": major["kind"]}
+        )
+        created += new
+        for minor in major["children"]:
+            limits = minor["limits"]
+            _, new = Category.objects.get_or_create(
+                jurisdiction=jurisdiction, code=minor["code"],
+                defaults={"parent": parent, "name": minor["name"], "kind": major["kind"],
+                          "department_kind": minor["department_kind"], "size": minor["size"],
+                          "sign_hours": limits["sign_hours"], "handle_hours": limits["handle_hours"],
+                          "verify_hours": limits["verify_hours"], "keywords": minor["keywords"]},
+            )
+            created += new
+    return created
+

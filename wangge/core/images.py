@@ -1,0 +1,154 @@
+"""Validation of uploaded photos by their bytes, never by file name or declared content type.
+
+Only JPEG, PNG and WebP are decoded (Pillow is told to try no other decoder). The image is checked
+for size, pixel count (decompression bombs) and integrity, then re-encoded without metadata so that
+the location a phone wrote into the EXIF does not leak, unless the caller asks to keep it.
+"""
+
+import hashlib
+import struct
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from wangge.core.errors import ApplicationError
+
+GPS_IFD = 0x8825
+ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+
+# Leading bytes -> (description, is an image format we refuse rather than "not an image").
+_SIGNATURES: list[tuple[bytes, int, str, bool]] = [
+    (b"\xff\xd8\xff", 0, "a JPEG image", True),
+    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image", True),
+    (b"WEBP", 8, "a WebP image", True),
+    (b"GIF8", 0, "a GIF image", True),
+    (b"BM", 0, "a BMP image", True),
+    (b"II*\x00", 0, "a TIFF image", True),
+    (b"MM\x00*", 0, "a TIFF image", True),
+    (b"ftypheic", 4, "a HEIC image", True),
+    (b"ftypheix", 4, "a HEIC image", True),
+    (b"ftypmif1", 4, "a HEIF image", True),
+    (b"ftypavif", 4, "an AVIF image", True),
+    (b"\x00\x00\x01\x00", 0, "an ICO icon", True),
+    (b"8BPS", 0, "a Photoshop document", True),
+    (b"\x00\x00\x00\x0cjP  ", 0, "a JPEG 2000 image", True),
+    (b"\xff\x0a", 0, "a JPEG XL image", True),
+    (b"%PDF", 0, "a PDF file", False),
+    (b"PK\x03\x04", 0, "a ZIP archive", False),
+    (b"PK\x05\x06", 0, "a ZIP archive", False),
+    (b"Rar!", 0, "a RAR archive", False),
+    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive", False),
+    (b"\x1f\x8b", 0, "a gzip archive", False),
+    (b"\xd0\xcf\x11\xe0", 0, "an old Microsoft Office document", False),
+    (b"MZ", 0, "a Windows executable", False),
+    (b"\x7fELF", 0, "an ELF executable", False),
+    (b"ftyp", 4, "an MP4/QuickTime video", False),
+]
+_TEXT_PREFIXES = [(b"<svg", "an SVG drawing"), (b"<?xml", "an XML document"),
+                  (b"<!doctype html", "an HTML page"), (b"<html", "an HTML page")]
+_ACCEPTED_TEXT = "JPEG, PNG or WebP"
+
+
+class FileTooLarge(ApplicationError):
+    status = 413
+    code = "file_too_large"
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+    sha256: str
+    had_location: bool
+
+
+def describe(data: bytes) -> tuple[str, bool]:
+    """What the leading bytes look like, and whether that is an image format."""
+    for magic, offset, label, is_image in _SIGNATURES:
+        if data[offset:offset + len(magic)] == magic:
+            return label, is_image
+    head = data[:256].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for prefix, label in _TEXT_PREFIXES:
+        if head.startswith(prefix):
+            return label, prefix == b"<svg"
+    return "unknown data", False
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    """Open (header only) and refuse bombs; the caller loads the pixels."""
+    img = Image.open(BytesIO(data), formats=list(ACCEPTED))
+    width, height = img.size
+    if width * height > max_pixels:
+        raise ApplicationError(
+            f"The image is {width}×{height} pixels ({width * height:,}); the limit is {max_pixels:,} pixels.",
+            code="decompression_bomb", details={"width": width, "height": height, "max_pixels": max_pixels})
+    return img
+
+
+def clean_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024, max_pixels: int = 40_000_000,
+                keep_location: bool = False) -> CleanImage:
+    """Check an uploaded photo and return it re-encoded without metadata (or as-is with keep_location)."""
+    if not data:
+        raise ApplicationError("The file is empty.", code="empty_file")
+    if len(data) > max_bytes:
+        raise FileTooLarge(f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes.",
+                           details={"size": len(data), "max_bytes": max_bytes})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            _open(data, max_pixels).verify()  # integrity of the container (PNG CRCs, chunk layout)
+            img = _open(data, max_pixels)  # verify() leaves the image unusable; open afresh
+            img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ApplicationError(f"The image has too many pixels to be decoded safely ({exc}).",
+                               code="decompression_bomb") from exc
+    except UnidentifiedImageError as exc:
+        label, is_image = describe(data)
+        if label in ("a JPEG image", "a PNG image", "a WebP image"):
+            raise ApplicationError(f"The file starts like {label} but cannot be read; it is corrupt.",
+                                   code="corrupt_image") from exc
+        if is_image:
+            raise ApplicationError(f"The file is {label}; only {_ACCEPTED_TEXT} photos are accepted.",
+                                   code="unsupported_format", details={"detected": label}) from exc
+        raise ApplicationError(f"The file is not an image: it looks like {label}. "
+                               f"Upload a {_ACCEPTED_TEXT} photo.",
+                               code="not_an_image", details={"detected": label}) from exc
+    except _DECODE_ERRORS as exc:
+        raise ApplicationError(f"The image is truncated or corrupt ({exc}).", code="corrupt_image") from exc
+
+    if img.format not in ACCEPTED:  # cannot happen with formats=..., but never trust a decoder blindly
+        raise ApplicationError(f"{img.format} images are not accepted; upload a {_ACCEPTED_TEXT} photo.",
+                               code="unsupported_format", details={"detected": img.format})
+    content_type, extension = ACCEPTED[img.format]
+    had_location = bool(img.getexif().get_ifd(GPS_IFD))
+    if keep_location:
+        content, (width, height) = data, img.size
+    else:
+        content, width, height = _reencode(img)
+    return CleanImage(content=content, content_type=content_type, extension=extension, width=width,
+                      height=height, sha256=hashlib.sha256(content).hexdigest(), had_location=had_location)
+
+
+def _reencode(img: Image.Image) -> tuple[bytes, int, int]:
+    """Upright pixels in the same format, with the colour profile but no EXIF, XMP or text chunks."""
+    fmt = img.format
+    icc = img.info.get("icc_profile")
+    out = ImageOps.exif_transpose(img)  # bake the orientation in, as the tag is about to go
+    options: dict = {"icc_profile": icc} if icc else {}
+    if fmt == "JPEG":
+        if out.mode not in ("RGB", "L", "CMYK"):
+            out = out.convert("RGB")
+        options.update(quality=90, optimize=True)
+    elif fmt == "WEBP":
+        if out.mode not in ("RGB", "RGBA"):
+            out = out.convert("RGBA" if "A" in out.getbands() or "transparency" in out.info else "RGB")
+        options.update(quality=90)
+    buffer = BytesIO()
+    out.save(buffer, format=fmt, **options)
+    return buffer.getvalue(), out.width, out.height
