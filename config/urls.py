@@ -7,6 +7,7 @@ from wangge.core import views as core_views
 
 urlpatterns = [
     path("", include("wangge.grids.urls")),
+    path("", include("wangge.cases.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

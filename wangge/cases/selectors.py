@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role
 from wangge.cases.models import Case, Category, Notification
-from wangge.cases.workflow import OPEN_STATES
+from wangge.cases.workflow import ACTIONS, OPEN_STATES, State
 from wangge.core.errors import NotFound
 from wangge.core.models import Jurisdiction
 from wangge.core.privacy import mask_name, mask_phone
@@ -89,7 +89,8 @@ def queue(*, user, jurisdiction: Jurisdiction, state: str | None = None, grid: s
 
 def timeline(*, case: Case) -> list[dict]:
     return [
-        {"seq": e.seq, "action": e.action, "from": e.from_state, "to": e.to_state, "actor": e.actor_label, "at": e.at,
+        {"seq": e.seq, "action": e.action, "label": str(ACTIONS[e.action].label), "from": e.from_state, "to": e.to_state,
+         "to_label": str(State(e.to_state).label) if e.to_state else "", "actor": e.actor_label, "at": e.at,
          "reason": e.reason, "payload": e.payload, "attachments": [a.pk for a in e.attachments.all()]}
         for e in case.events.prefetch_related("attachments").order_by("seq")
     ]

@@ -41,7 +41,8 @@ def demo_street(transactional_db) -> int:
 
 
 @pytest.fixture
-def page(demo_street):
+def browser_page():
+    """A fresh chromium page (Debian's chromium driven by Playwright)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/setup --test installs Debian's chromium")
     with sync_playwright() as p:
@@ -50,6 +51,11 @@ def page(demo_street):
         yield context.new_page()
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def page(demo_street, browser_page):
+    return browser_page
 
 
 @pytest.mark.browser

@@ -15,6 +15,12 @@ class Command(BaseCommand):
             self.stdout.write("Demo street already loaded; nothing to do (use --force to load again).")
             return
         jurisdiction = demo_street_load(seed=seed)
+        from django.apps import apps
+
+        if apps.is_installed("wangge.cases"):  # the case loop adds demo cases when it is installed
+            from wangge.cases.demo import demo_cases_load
+
+            demo_cases_load(jurisdiction=jurisdiction)
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {jurisdiction.name}: {jurisdiction.grids.count()} grids, {jurisdiction.layers.count()} layers. "
             f"Demo logins (password {DEMO_PASSWORD}): admin, operator, leader, gw01, h-urban, h-police …"
