@@ -266,6 +266,10 @@ def case_report(
         with transaction.atomic():
             case.save()
     except IntegrityError as exc:
+        # The same submission, a moment earlier, on another connection: answer with that case.
+        existing = Case.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
+        if idempotency_key and existing is not None:
+            return existing, False
         raise Conflict("A case with this idempotency key is being created right now; retry.", code="idempotency_race") from exc
     event = _append(case, action="report", actor=actor, reason="", payload={"channel": channel, "size": category.size},
                     now=now, correlation_id=uuid.uuid4())

@@ -40,6 +40,8 @@ def map_page(request):
         "gridsUrl": "/api/v1/grids/geojson",
         "layerUrl": "/api/v1/layers/{code}/units",
         "cardUrl": "/grids/{code}/card/",
+        "casesUrl": "/api/v1/cases/geojson",
+        "caseUrl": "/cases/{code}/",
         "issuesUrl": "/api/v1/merge/report" if request.user.is_jurisdiction_wide else "",
         "boundary": to_geojson(selectors.to_display_crs(to_shape(jurisdiction.boundary), settings.WANGGE_TILE_CRS)),
         "tileUrl": settings.WANGGE_TILE_URL,

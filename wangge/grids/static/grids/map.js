@@ -74,6 +74,25 @@
       overlays[code].addTo(map);
       return;
     }
+    if (code === "__cases") {
+      getJSON(cfg.casesUrl).then((fc) => {
+        const colour = { overdue: "#e03131", soon: "#f59f00", ok: "#2f9e44" };
+        const layer = L.geoJSON(fc, {
+          pointToLayer: (f, ll) => L.circleMarker(ll, {
+            radius: 6, weight: 2, color: "#fff", fillOpacity: 0.9, fillColor: colour[f.properties.lateness] || "#868e96",
+            className: "case-marker state-" + f.properties.state,
+          }),
+          onEachFeature: (f, l) => {
+            l.bindTooltip(f.properties.code + " · " + f.properties.category);
+            l.on("click", () => { window.location = cfg.caseUrl.replace("{code}", encodeURIComponent(f.properties.code)); });
+          },
+        });
+        overlays[code] = layer;
+        layer.addTo(map);
+        el.dataset.cases = String(fc.features.length);
+      });
+      return;
+    }
     const base = code === "__issues" ? cfg.issuesUrl : cfg.layerUrl.replace("{code}", encodeURIComponent(code));
     const url = base + "?crs=" + cfg.tileCrs;
     getJSON(url).then((data) => {
