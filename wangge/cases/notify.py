@@ -54,8 +54,9 @@ def recipients(case: Case, audience: set[str]) -> list[User]:
         found.update({u.pk: u for u in users.filter(role=Role.HANDLER, person__department_id__in=departments)})
     if "grid" in audience and case.grid_id:
         found.update({u.pk: u for u in users.filter(role=Role.GRID_WORKER, person__assignments__grid_id=case.grid_id)})
-    if "reporter" in audience and case.reporter_user_id:
-        found.setdefault(case.reporter_user_id, case.reporter_user)
+    if "reporter" in audience:  # the reporter, and the reporters of every duplicate merged into this case
+        ids = [case.reporter_user_id, *Case.objects.filter(merged_into=case).values_list("reporter_user_id", flat=True)]
+        found.update({u.pk: u for u in users.filter(pk__in=[i for i in ids if i])})
     return list(found.values())
 
 

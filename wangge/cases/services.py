@@ -88,8 +88,12 @@ def roles_for(user, case: Case) -> set[str]:
     return roles
 
 
+def user_context(user) -> dict:
+    return {"department_id": getattr(getattr(user, "person", None), "department_id", None)}
+
+
 def case_allowed_actions(*, case: Case, user) -> list[str]:
-    return allowed_actions(snapshot_of(case), roles_for(user, case))
+    return allowed_actions(snapshot_of(case), roles_for(user, case), user_context(user))
 
 
 def _next_code(jurisdiction: Jurisdiction, now: datetime) -> str:
@@ -194,9 +198,9 @@ def case_act(
         raise Conflict(
             f"The case changed while you were looking at it: {last.actor_label} did “{ACTIONS[last.action].label}” "
             f"at {timezone.localtime(last.at):%H:%M:%S}. Reload and try again.",
-            code="stale_version", details={"version": case.version, "allowed": allowed_actions(snap, roles)},
+            code="stale_version", details={"version": case.version, "allowed": allowed_actions(snap, roles, user_context(actor))},
         )
-    allowed = allowed_actions(snap, roles)
+    allowed = allowed_actions(snap, roles, user_context(actor))
     if snap.state not in spec.sources:
         last = case.events.order_by("-seq").first()
         raise IllegalTransition(

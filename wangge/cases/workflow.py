@@ -208,10 +208,11 @@ def replay(events: list[tuple[str, dict]]) -> Snapshot:
     return snap
 
 
-def allowed_actions(snap: Snapshot, roles: set[str]) -> list[str]:
-    """Actions this user may take now (state, role and preconditions all hold)."""
+def allowed_actions(snap: Snapshot, roles: set[str], context: dict | None = None) -> list[str]:
+    """Actions this user may take now (state, role and preconditions all hold). `context` carries what the
+    preconditions need to know about the user (their department, for an assisting department's feedback)."""
     return [
         a.name for a in ACTIONS.values()
         if a.name not in ("report", "absorb", "sla_warning", "sla_overdue")
-        and snap.state in a.sources and a.roles & roles and not precondition(snap, a, {})
+        and snap.state in a.sources and a.roles & roles and not precondition(snap, a, context or {})
     ]

@@ -1,5 +1,7 @@
 """Property-based (hypothesis, stateful): random actions by random users never break the loop's invariants."""
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -8,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from conftest import metres
 from wangge.cases import services
 from wangge.cases.models import Case, CaseEvent
-from wangge.cases.workflow import ACTIONS, State, allowed_actions, replay
+from wangge.cases.workflow import ACTIONS, State, replay
 from wangge.core.errors import ApplicationError
 
 FORWARD = {"accept", "dispatch", "sign", "assist_feedback", "feedback", "verify_pass", "close", "evaluate", "unshelve",
@@ -38,7 +40,7 @@ def test_random_walks_keep_every_invariant(loop):
         def act(self, action, who, reason, lead, assist, hours, rating):
             user = users[who]
             before = Case.objects.get(pk=self.case.pk)
-            offered = allowed_actions(services.snapshot_of(before), services.roles_for(user, before))
+            offered = services.case_allowed_actions(case=before, user=user)
             payload = {"lead_department_id": lead.pk, "assisting_ids": [d.pk for d in assist if d != lead],
                        "hours": hours, "rating": rating}
             try:
@@ -56,7 +58,7 @@ def test_random_walks_keep_every_invariant(loop):
             """A guided step: some user takes one of the actions offered to them now (walks deep into the loop)."""
             case = Case.objects.get(pk=self.case.pk)
             options = [(who, a) for who in sorted(users)
-                       for a in allowed_actions(services.snapshot_of(case), services.roles_for(users[who], case))
+                       for a in services.case_allowed_actions(case=case, user=users[who])
                        if a != "merge"]
             forward = [o for o in options if o[1] in FORWARD]
             if forward and pick % 4:
@@ -96,7 +98,7 @@ def test_random_walks_keep_every_invariant(loop):
 
     run_state_machine_as_test(
         CaseLoop,
-        settings=settings(max_examples=20, stateful_step_count=40, deadline=None,
+        settings=settings(max_examples=int(os.environ.get("WANGGE_HYPOTHESIS_EXAMPLES", "20")), stateful_step_count=40, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]),
     )
     # The walks went all the way round the loop, side flows included.
