@@ -1,21 +1,18 @@
 # ruff: noqa: E402 - Django is set up (on the database chosen on the command line) before wangge is imported
-"""Case loop benchmark: operator queue, service transitions vs raw inserts, SLA sweep, on generated cases.
+"""Case loop benchmark: operator queue, case_act transitions vs raw inserts, SLA sweep, on generated cases.
 
-Builds a fresh database (a SQLite file under benchmarks/out/, or a scratch PostgreSQL database that is dropped
-and created, never `wangge`), a 6 km² street with 24 grids, the default categories, 8 departments with one
-handler each and an operator. It then writes --cases cases (--open of them open) with their event histories
-straight into the tables (executemany on SQLite, COPY on PostgreSQL; timed separately, not counted). Each
-case's derived columns are `workflow.replay` of its events and its SLA columns follow `sla._set_deadlines`;
-500 random cases are replayed from the database as a check. Timed:
-  1. `selectors.queue(...)`: count() + first page of 50, per filter, p50/p95 (one untimed warm-up each);
-  2. `sweep.sla_sweep(now=<generation time>)`: --due of the open cases are due (warn/deadline passed, unmarked);
-  3. `services.case_act` transitions/s (accept → dispatch → sign → feedback → verify_pass → close → evaluate
-     on --act reported cases), next to inserting as many CaseEvent rows with bulk_create in one transaction
-     and one row per commit; with a cProfile of case_act when the ratio to bulk_create is below 0.3.
+A fresh database (SQLite file in benchmarks/out/, or the scratch PostgreSQL database --pg-url, dropped and
+created; never `wangge`), a 6 km² street with 24 grids, the default categories, 8 departments with a handler
+each and an operator. --cases cases (--open of them open) are written with their event histories straight into
+the tables (executemany / COPY; timed apart): derived columns = workflow.replay of the events, SLA columns as
+sla._set_deadlines; 500 random cases are replayed from the database as a check. Timed: selectors.queue()
+count() + first page of 50 per filter (p50/p95); sweep.sla_sweep(now=<generation time>) with --due of the open
+cases due; case_act transitions/s (accept … evaluate on --act reported cases) next to as many CaseEvent rows
+by bulk_create (one transaction) and one row per commit, with a cProfile when the ratio is below 0.3.
 
     .venv/bin/python benchmarks/bench_cases.py --db sqlite                       # 1M cases, 100k open
     .venv/bin/python benchmarks/bench_cases.py --db postgres                     # scratch DB wangge_bench
-    .venv/bin/python benchmarks/bench_cases.py --db sqlite --cases 20000 --open 2000 --act 200   # ~20 s
+    .venv/bin/python benchmarks/bench_cases.py --db sqlite --cases 20000 --open 2000 --act 200   # ~30 s
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ class Case(models.Model):
 
     # Derived from the event log (workflow.Snapshot); written only by services.case_act.
     state = models.CharField(_("state"), max_length=12, choices=State.choices, db_index=True)
+    is_open = models.BooleanField(default=True, help_text="state is one of the open states (derived, for the queue index)")
     version = models.PositiveIntegerField(default=0)
     size = models.CharField(max_length=12, choices=Size.choices, default=Size.COMMITTED)
     joint = models.BooleanField(default=False)
@@ -125,6 +126,9 @@ class Case(models.Model):
             models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90), name="case_lonlat_range"),
         ]
         indexes = [
+            # The queue: newest first, all cases or open ones, without sorting the table.
+            models.Index(fields=["jurisdiction", "-created_at", "-id"], name="case_queue_all"),
+            models.Index(fields=["jurisdiction", "is_open", "-created_at", "-id"], name="case_queue_open"),
             models.Index(fields=["jurisdiction", "state", "-created_at"]),
             models.Index(fields=["jurisdiction", "lead_department", "state"]),
             models.Index(fields=["jurisdiction", "grid", "state"]),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role
 from wangge.cases.models import Case, Category, Notification
-from wangge.cases.workflow import ACTIONS, OPEN_STATES, State
+from wangge.cases.workflow import ACTIONS, State
 from wangge.core.errors import NotFound
 from wangge.core.models import Jurisdiction
 from wangge.core.privacy import mask_name, mask_phone
@@ -64,7 +64,7 @@ def queue(*, user, jurisdiction: Jurisdiction, state: str | None = None, grid: s
     """The live queue with its filters; `lateness` is 'overdue' or 'soon' (past the warning share)."""
     qs = cases_visible_to(user=user, jurisdiction=jurisdiction).select_related("category", "grid", "lead_department")
     if state == "open":
-        qs = qs.filter(state__in=OPEN_STATES)
+        qs = qs.filter(is_open=True)
     elif state:
         qs = qs.filter(state=state)
     if grid:

@@ -20,6 +20,7 @@ from wangge.cases.workflow import (
     GRID,
     LEAD,
     LEADER,
+    OPEN_STATES,
     OPERATOR,
     RATINGS,
     REPORTER,
@@ -54,6 +55,7 @@ def snapshot_of(case: Case) -> Snapshot:
 def _write_snapshot(case: Case, snap: Snapshot) -> None:
     for name, value in asdict(snap).items():
         setattr(case, COLUMN.get(name, name), list(value) if isinstance(value, tuple) else value)
+    case.is_open = snap.state in OPEN_STATES
 
 
 def actor_label(user) -> str:

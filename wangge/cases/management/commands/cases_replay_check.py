@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.services import snapshot_of
-from wangge.cases.workflow import replay
+from wangge.cases.workflow import OPEN_STATES, replay
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         for case in Case.objects.iterator(chunk_size=2000):
             checked += 1
             derived, stored = replay(events.get(case.pk, [])), snapshot_of(case)
-            if derived != stored or case.version != len(events.get(case.pk, [])):
+            if derived != stored or case.version != len(events.get(case.pk, [])) or case.is_open != (derived.state in OPEN_STATES):
                 diff = {k: (getattr(stored, k), getattr(derived, k)) for k in derived.__dataclass_fields__
                         if getattr(stored, k) != getattr(derived, k)}
                 mismatches.append(f"{case.code}: stored≠replayed {diff} (version {case.version})")
