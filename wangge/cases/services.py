@@ -187,7 +187,8 @@ def case_act(
     """Take one action on a case: the only way a case changes after it is reported."""
     if action not in ACTIONS or action in ("report", "absorb", "merge"):
         raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
-    case = Case.objects.select_for_update().select_related("jurisdiction").filter(pk=case_id).first()
+    # Lock the case row only (of self): joined rows such as the jurisdiction must stay free for other cases.
+    case = Case.objects.select_for_update(of=("self",)).select_related("jurisdiction", "category").filter(pk=case_id).first()
     if case is None:
         raise NotFound(f"Case {case_id} not found.")
     roles = roles_for(actor, case)
