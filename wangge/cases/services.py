@@ -137,10 +137,14 @@ def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
     """Validate and normalise an action's payload (422 on anything wrong)."""
     p = dict(payload or {})
     if action in ("dispatch", "reassign"):
-        lead = Department.objects.filter(jurisdiction=case.jurisdiction, pk=p.get("lead_department_id")).first()
+        try:
+            lead_id = int(p.get("lead_department_id"))
+            assisting = [int(i) for i in p.get("assisting_ids") or []]
+        except (TypeError, ValueError) as exc:
+            raise ApplicationError("lead_department_id and assisting_ids must be department ids.", code="invalid_payload") from exc
+        lead = Department.objects.filter(jurisdiction=case.jurisdiction, pk=lead_id).first()
         if lead is None:
             raise ApplicationError("Choose the lead department (lead_department_id) of this jurisdiction.", code="invalid_payload")
-        assisting = [int(i) for i in p.get("assisting_ids") or []]
         if lead.pk in assisting:
             raise ApplicationError("The lead department cannot also assist.", code="invalid_payload")
         found = set(Department.objects.filter(jurisdiction=case.jurisdiction, pk__in=assisting).values_list("pk", flat=True))

@@ -98,8 +98,8 @@ def case_act(request, code: str, verb: str):
     payload: dict = {}
     try:
         if verb in ("dispatch", "reassign"):
-            payload = {"lead_department_id": int(data.get("lead_department_id") or 0),
-                       "assisting_ids": [int(i) for i in data.getlist("assisting_ids") if i.isdigit()]}
+            payload = {"lead_department_id": data.get("lead_department_id"),
+                       "assisting_ids": data.getlist("assisting_ids")}
         elif verb == "request_extension":
             payload = {"hours": data.get("hours")}
         elif verb == "evaluate":

@@ -119,3 +119,16 @@ def test_grid_worker_quick_case(loop):
     assert r.status_code == 201 and r.json()["state"] == "closed"
     assert post(client(loop["users"]["operator"]), "/api/v1/cases/quick",
                 {"category": "SJ0101", "description": "x", "lon": p.x, "lat": p.y, "result": "y"}).status_code == 403
+
+
+def test_malformed_payloads_are_422_not_500(loop):
+    op = client(loop["users"]["operator"])
+    code = new(op).json()["code"]
+    post(op, f"/api/v1/cases/{code}/actions/accept", {})
+    for payload in ({"lead_department_id": "abc"}, {"lead_department_id": 99999}, {},
+                    {"lead_department_id": loop["departments"]["urban"].pk, "assisting_ids": ["x"]}):
+        r = post(op, f"/api/v1/cases/{code}/actions/dispatch", {"payload": payload})
+        assert r.status_code == 422, (payload, r.content)
+    r = op.post(f"/cases/{code}/act/dispatch/", {"lead_department_id": "abc"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 422
+    assert post(op, "/api/v1/cases", {"category": "SJ0101", "description": "坐标无效", "lon": "NaN", "lat": 31}).status_code == 422
