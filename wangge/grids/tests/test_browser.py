@@ -1,6 +1,7 @@
 """Real browser: Playwright drives Debian's chromium through login, the map, a grid card, a layer toggle."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,9 @@ def test_operator_logs_in_and_sees_the_demo_street(live_url, demo_street, page):
     grid_paths = page.locator("#map path.leaflet-interactive")
     expect(grid_paths).to_have_count(n_grids)
 
+    page.locator(".layers input[data-layer=__cases]").check()  # the open demo cases, coloured by lateness
+    expect(page.locator("#map")).to_have_attribute("data-cases", re.compile(r"^[1-9][0-9]*$"), timeout=10_000)
+    page.locator(".layers input[data-layer=__cases]").uncheck()
     page.locator(".layers input[data-layer=police]").check()
     expect(page.locator("#map path.leaflet-interactive")).not_to_have_count(n_grids, timeout=10_000)
 
