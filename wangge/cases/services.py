@@ -142,12 +142,12 @@ def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
             assisting = [int(i) for i in p.get("assisting_ids") or []]
         except (TypeError, ValueError) as exc:
             raise ApplicationError("lead_department_id and assisting_ids must be department ids.", code="invalid_payload") from exc
-        lead = Department.objects.filter(jurisdiction=case.jurisdiction, pk=lead_id).first()
+        lead = Department.objects.filter(jurisdiction_id=case.jurisdiction_id, pk=lead_id).first()
         if lead is None:
             raise ApplicationError("Choose the lead department (lead_department_id) of this jurisdiction.", code="invalid_payload")
         if lead.pk in assisting:
             raise ApplicationError("The lead department cannot also assist.", code="invalid_payload")
-        found = set(Department.objects.filter(jurisdiction=case.jurisdiction, pk__in=assisting).values_list("pk", flat=True))
+        found = set(Department.objects.filter(jurisdiction_id=case.jurisdiction_id, pk__in=assisting).values_list("pk", flat=True))
         if len(found) != len(set(assisting)):
             raise ApplicationError("Unknown assisting department.", code="invalid_payload")
         if assisting and not case.joint and action == "dispatch" and case.size != Size.COORDINATED:
@@ -192,7 +192,7 @@ def case_act(
     if action not in ACTIONS or action in ("report", "absorb", "merge"):
         raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
     # Lock the case row only (of self): joined rows such as the jurisdiction must stay free for other cases.
-    case = Case.objects.select_for_update(of=("self",)).select_related("jurisdiction", "category").filter(pk=case_id).first()
+    case = Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
     if case is None:
         raise NotFound(f"Case {case_id} not found.")
     roles = roles_for(actor, case)
@@ -357,7 +357,7 @@ def case_quick_handle(
 def can_view(user, case: Case) -> bool:
     from wangge.cases.selectors import cases_visible_to
 
-    return user is not None and cases_visible_to(user=user, jurisdiction=case.jurisdiction).filter(pk=case.pk).exists()
+    return user is not None and cases_visible_to(user=user, jurisdiction=case.jurisdiction_id).filter(pk=case.pk).exists()
 
 
 def category_seed(*, jurisdiction: Jurisdiction) -> int:
