@@ -232,6 +232,32 @@ def case_act(
     return case
 
 
+@transaction.atomic
+def cases_sla_mark(*, case_ids: list[int], action: str) -> int:
+    """The sweep's batch path: mark many cases warned or overdue in one transaction — the same reducer and
+    one event per case as `case_act`, without a round trip per case. Cases that moved on are skipped."""
+    if action not in ("sla_warning", "sla_overdue"):
+        raise ApplicationError(f"{action} is not an SLA mark.", code="unknown_action")
+    spec, now, correlation = ACTIONS[action], timezone.now(), uuid.uuid4()
+    changed, events = [], []
+    for case in Case.objects.select_for_update(of=("self",)).filter(pk__in=case_ids).order_by("pk"):
+        snap = snapshot_of(case)
+        if snap.state not in spec.sources or precondition(snap, spec, {}):
+            continue
+        after = apply(snap, action, {})
+        _write_snapshot(case, after)
+        case.version += 1
+        case.updated_at = now
+        changed.append(case)
+        events.append(CaseEvent(case=case, seq=case.version, action=action, from_state=snap.state, to_state=after.state,
+                                actor=None, actor_label=actor_label(None), at=now, payload={}, correlation_id=correlation))
+    Case.objects.bulk_update(changed, ["sla_status", "version", "updated_at"])
+    CaseEvent.objects.bulk_create(events)
+    for case, event in zip(changed, events, strict=True):
+        notify.after_event(case=case, event=event)
+    return len(changed)
+
+
 def category_for(jurisdiction: Jurisdiction, code: str) -> Category:
     category = Category.objects.filter(jurisdiction=jurisdiction, code=code, parent__isnull=False, active=True).first()
     if category is None:
