@@ -129,6 +129,8 @@ class Case(models.Model):
             # The queue: newest first, all cases or open ones, without sorting the table.
             models.Index(fields=["jurisdiction", "-created_at", "-id"], name="case_queue_all"),
             models.Index(fields=["jurisdiction", "is_open", "-created_at", "-id"], name="case_queue_open"),
+            models.Index(fields=["jurisdiction", "deadline_at"], name="case_queue_overdue"),
+            models.Index(fields=["jurisdiction", "warn_at"], name="case_queue_soon"),
             models.Index(fields=["jurisdiction", "state", "-created_at"]),
             models.Index(fields=["jurisdiction", "lead_department", "state"]),
             models.Index(fields=["jurisdiction", "grid", "state"]),
