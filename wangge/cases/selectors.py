@@ -63,7 +63,8 @@ def queue(*, user, jurisdiction: Jurisdiction, state: str | None = None, grid: s
           department: int | None = None, category: str | None = None, channel: str | None = None,
           lateness: str | None = None, mine: bool = False, q: str | None = None) -> QuerySet[Case]:
     """The live queue with its filters; `lateness` is 'overdue' or 'soon' (past the warning share)."""
-    qs = cases_visible_to(user=user, jurisdiction=jurisdiction).select_related("category", "grid", "lead_department")
+    qs = (cases_visible_to(user=user, jurisdiction=jurisdiction).select_related("category", "grid", "lead_department")
+          .defer("grid__geometry"))  # a page of 50 must not decode 50 grid polygons
     if state == "open":
         qs = qs.filter(is_open=True)
     elif state:

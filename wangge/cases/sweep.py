@@ -20,7 +20,7 @@ def sla_sweep(*, now=None, batch: int = 500) -> dict:
         ids = list(ids)
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
-            marked = cases_sla_mark(case_ids=chunk, action=action)
+            marked = cases_sla_mark(case_ids=chunk, action=action, now=now)
             counts[key] += marked
             counts["skipped"] += len(chunk) - marked
     return counts
