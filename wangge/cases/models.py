@@ -90,6 +90,8 @@ class Case(models.Model):
     joint = models.BooleanField(default=False)
     lead_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_cases")
     assisting_ids = models.JSONField(default=list, blank=True)
+    # Routing's proposal for the lead department (属地/属主 rules); the operator dispatches, routing only suggests.
+    suggested_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assist_done_ids = models.JSONField(default=list, blank=True)
     rework_count = models.PositiveIntegerField(default=0)
     shelved = models.BooleanField(default=False)

@@ -187,16 +187,19 @@ def _pending_extension_hours(case: Case) -> float:
 @transaction.atomic
 def case_act(
     *, case_id: int, actor, action: str, reason: str = "", payload: dict | None = None,
-    expected_version: int | None = None, attachments: list | None = None,
+    expected_version: int | None = None, attachments: list | None = None, as_reporter: bool = False,
 ) -> Case:
-    """Take one action on a case: the only way a case changes after it is reported."""
+    """Take one action on a case: the only way a case changes after it is reported.
+
+    `as_reporter`: the caller has proven that the (possibly anonymous) actor reported this case — intake's
+    public follow page checks the reporter's tracking code — so the actor holds the reporter role."""
     if action not in ACTIONS or action in ("report", "absorb", "merge"):
         raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
     # Lock the case row only (of self): joined rows such as the jurisdiction must stay free for other cases.
     case = Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
     if case is None:
         raise NotFound(f"Case {case_id} not found.")
-    roles = roles_for(actor, case)
+    roles = roles_for(actor, case) | ({REPORTER} if as_reporter else set())
     if not roles and not can_view(actor, case):
         raise NotFound(f"Case {case_id} not found.")
     spec = ACTIONS[action]
@@ -273,7 +276,7 @@ def category_for(jurisdiction: Jurisdiction, code: str) -> Category:
 def case_report(
     *, jurisdiction: Jurisdiction, actor, channel: str, category_code: str, description: str, lon: float, lat: float,
     crs: str = "wgs84", address: str = "", reporter_name: str = "", reporter_phone: str = "", priority: int = 2,
-    idempotency_key: str | None = None, attachments: list | None = None,
+    idempotency_key: str | None = None, attachments: list | None = None, suggested_department_id: int | None = None,
 ) -> tuple[Case, bool]:
     """Create a case (state reported). Idempotent: the same key returns the first case, never a second."""
     if idempotency_key:
@@ -302,6 +305,7 @@ def case_report(
         reporter_name=reporter_name.strip()[:50], reporter_phone=reporter_phone.strip()[:32],
         reporter_user=actor if channel in (Channel.RESIDENT, Channel.RIDER) and getattr(actor, "pk", None) else None,
         idempotency_key=idempotency_key or None, state="", size=category.size,
+        suggested_department_id=suggested_department_id,
     )
     try:
         with transaction.atomic():
@@ -330,7 +334,7 @@ def case_merge(*, case_id: int, into_case_id: int, actor, reason: str = "") -> C
     case, target = locked.get(case_id), locked.get(into_case_id)
     if case is None or target is None or case.jurisdiction_id != target.jurisdiction_id:
         raise NotFound("Case not found.")
-    if OPERATOR not in roles_for(actor, case):
+    if not {OPERATOR, SYSTEM} & roles_for(actor, case):  # the system: intake's automatic 并单 of a sure duplicate
         raise PermissionDenied("Only the operations centre merges cases.")
     if case.state not in ACTIONS["merge"].sources:
         raise IllegalTransition(f"Case {case.code} is {State(case.state).label}; only new or accepted cases merge.",
