@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "wangge.grids",
     "wangge.routing",
     "wangge.cases",
+    "wangge.intake",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,18 @@ WANGGE_NOTIFY_BACKENDS = env_list("WANGGE_NOTIFY_BACKENDS", "wangge.cases.notify
 WANGGE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("WANGGE_SWEEP_INTERVAL_SECONDS", "60"))
 WANGGE_MAX_PHOTO_BYTES = int(os.environ.get("WANGGE_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
 WANGGE_KEEP_PHOTO_LOCATION = env_bool("WANGGE_KEEP_PHOTO_LOCATION", False)
+
+# Intake and routing: classifier confidence below which a report goes to triage; duplicate search radius,
+# window and the scores above which a report joins an open case by itself (auto) or an operator is asked.
+WANGGE_CLASSIFY_THRESHOLD = float(os.environ.get("WANGGE_CLASSIFY_THRESHOLD", "0.6"))
+WANGGE_DEDUPE_RADIUS_M = float(os.environ.get("WANGGE_DEDUPE_RADIUS_M", "80"))
+WANGGE_DEDUPE_DAYS = int(os.environ.get("WANGGE_DEDUPE_DAYS", "7"))
+WANGGE_DEDUPE_AUTO = float(os.environ.get("WANGGE_DEDUPE_AUTO", "0.8"))
+WANGGE_DEDUPE_ASK = float(os.environ.get("WANGGE_DEDUPE_ASK", "0.5"))
+# Floods: at most N reports per window from one anonymous source (IP) or API token; 429 beyond.
+WANGGE_INTAKE_RATE = os.environ.get("WANGGE_INTAKE_RATE", "20/600")
+# The same content from the same source within this many seconds is one report, not two.
+WANGGE_INTAKE_REPEAT_SECONDS = int(os.environ.get("WANGGE_INTAKE_REPEAT_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,
