@@ -59,3 +59,4 @@ def http_error(request, exc: HttpError):
 api.add_router("/", "wangge.grids.api.router")
 api.add_router("/", "wangge.routing.api.router")
 api.add_router("/", "wangge.cases.api.router")
+api.add_router("/", "wangge.intake.api.router")

@@ -16,6 +16,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from wangge.core.errors import ApplicationError
 
 GPS_IFD = 0x8825
+# A photo of a street problem, not a strip or a poster: sides and proportions beyond these are refused.
+MAX_SIDE, MIN_SIDE, MAX_ASPECT = 16_384, 8, 25
 ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 
@@ -84,6 +86,11 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     """Open (header only) and refuse bombs; the caller loads the pixels."""
     img = Image.open(BytesIO(data), formats=list(ACCEPTED))
     width, height = img.size
+    if max(width, height) > MAX_SIDE or min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height):
+        raise ApplicationError(
+            f"The image is {width}×{height} pixels: a photo is between {MIN_SIDE} and {MAX_SIDE:,} pixels a side and at "
+            f"most {MAX_ASPECT} times as long as it is wide.",
+            code="absurd_dimensions", details={"width": width, "height": height})
     if width * height > max_pixels:
         raise ApplicationError(
             f"The image is {width}×{height} pixels ({width * height:,}); the limit is {max_pixels:,} pixels.",

@@ -221,3 +221,12 @@ def test_describe():
     assert describe(b"%PDF-1.4") == ("a PDF file", False)
     assert describe(b"\x00\x00\x00\x18ftypheic") == ("a HEIC image", True)
     assert describe(b"hello") == ("unknown data", False)
+
+
+@pytest.mark.parametrize("size", [(20000, 2), (4, 4), (16385, 1000), (3000, 100)])
+def test_absurd_dimensions_are_refused_by_the_header(size):
+    buf = BytesIO()
+    Image.new("L", size, 128).save(buf, format="PNG")
+    with pytest.raises(ApplicationError) as err:
+        clean_image(buf.getvalue())
+    assert err.value.code == "absurd_dimensions" and err.value.details["width"] == size[0]

@@ -9,5 +9,5 @@ OUTSIDE = metres(3000, 3000, 3001, 3001).centroid
 
 
 @pytest.fixture
-def street(loop):
+def street(loop):  # noqa: F811 - the imported fixture
     return loop
