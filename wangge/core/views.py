@@ -1,5 +1,10 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+
+
+def livez(request):
+    """Liveness: the process answers (no database). Also the bare-framework baseline of the benchmarks."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def healthz(request):

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Max, Prefetch, QuerySet
@@ -326,8 +327,13 @@ def request_get(*, jurisdiction: Jurisdiction, service_request_id: str) -> Case:
 
 
 def _public_cases() -> QuerySet[Case]:
+    """Cases the public may list: not video alerts or meeting resolutions, not the sensitive categories
+    (WANGGE_PUBLIC_HIDDEN_CATEGORIES, major or minor codes; by default 社会治安与矛盾纠纷)."""
+    hidden = settings.WANGGE_PUBLIC_HIDDEN_CATEGORIES
     rejections = CaseEvent.objects.filter(action="reject").order_by("-seq")
-    return (Case.objects.select_related("category", "lead_department", "merged_into")
+    return (Case.objects.exclude(channel__in=["video", "meeting"])
+            .exclude(category__code__in=hidden).exclude(category__parent__code__in=hidden)
+            .select_related("category", "lead_department", "merged_into")
             .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections")))
 
 

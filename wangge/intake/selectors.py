@@ -120,3 +120,19 @@ def public_timeline(*, report: Report) -> list[dict]:
         if text:
             steps.append({"at": event.at, "text": text})
     return steps
+
+
+def intake_summary(*, jurisdiction: Jurisdiction, days: int = 30) -> dict:
+    """Reports per channel and riders' reports per platform and station over the last `days` days: the street
+    counts the riders' contribution (流动网格员)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    recent = Report.objects.filter(jurisdiction=jurisdiction, created_at__gte=timezone.now() - timedelta(days=days))
+    channels = list(recent.values("channel").annotate(n=Count("id")).order_by("-n"))
+    riders = list(recent.filter(is_rider=True).values("rider_platform", "rider_station")
+                  .annotate(n=Count("id"), filed=Count("id", filter=~Q(status=ReportStatus.REJECTED)))
+                  .order_by("-n", "rider_platform")[:50])
+    return {"days": days, "channels": channels, "riders": riders}

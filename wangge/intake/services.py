@@ -27,6 +27,13 @@ from wangge.routing import services as routing
 
 PUBLIC_CHANNELS = (Channel.RESIDENT, Channel.RIDER)
 STAFF_ROLES = (Role.ADMIN, Role.OPERATOR, Role.LEADER, Role.GRID_WORKER, Role.HANDLER)
+# Staff reporting in person: a grid worker's patrol, an operator's own entry. Machine clients (Open311 apps
+# on an API token) are not "in person" whatever their token's role: they are throttled and triaged.
+IN_PERSON_CHANNELS = (Channel.PATROL, Channel.OPERATOR)
+
+
+def _in_person_staff(actor, channel: str) -> bool:
+    return channel in IN_PERSON_CHANNELS and getattr(actor, "role", None) in STAFF_ROLES
 
 
 class Throttled(ApplicationError):
@@ -66,8 +73,8 @@ def _rate() -> tuple[int, int]:
     return int(count), int(seconds or 60)
 
 
-def _throttle(jurisdiction: Jurisdiction, source_key: str, actor) -> None:
-    if not source_key or getattr(actor, "role", None) in STAFF_ROLES:
+def _throttle(jurisdiction: Jurisdiction, source_key: str, actor, channel: str) -> None:
+    if not source_key or _in_person_staff(actor, channel):
         return  # staff on patrol report as much as they find; floods come from anonymous sources and tokens
     limit, seconds = _rate()
     recent = Report.objects.filter(jurisdiction=jurisdiction, source_key=source_key,
@@ -77,10 +84,11 @@ def _throttle(jurisdiction: Jurisdiction, source_key: str, actor) -> None:
                         details={"limit": limit, "window_seconds": seconds})
 
 
-def _fingerprint(*, channel: str, description: str, lon, lat, address: str, phone: str, source_key: str) -> str:
+def _fingerprint(*, channel: str, description: str, lon, lat, address: str, phone: str, source_key: str,
+                 category_code: str | None) -> str:
     where = f"{round(lon, 4)},{round(lat, 4)}" if lon is not None and lat is not None else address.strip()
     text = "".join(description.split())
-    return hashlib.sha256(f"{channel}|{text}|{where}|{phone.strip()}|{source_key}".encode()).hexdigest()
+    return hashlib.sha256(f"{channel}|{category_code or ''}|{text}|{where}|{phone.strip()}|{source_key}".encode()).hexdigest()
 
 
 def _check_coordinates(lon, lat) -> tuple[float | None, float | None]:
@@ -159,7 +167,7 @@ def report_submit(
         raise ApplicationError(f"At most {MAX_PHOTOS} photos at once.", code="too_many_files")
     lon, lat = _check_coordinates(lon, lat)
     fingerprint = _fingerprint(channel=channel, description=description, lon=lon, lat=lat, address=address,
-                               phone=reporter_phone, source_key=source_key)
+                               phone=reporter_phone, source_key=source_key, category_code=category_code)
     idempotency_key = (idempotency_key or "").strip()[:80] or None
     if idempotency_key:
         existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
@@ -173,12 +181,12 @@ def report_submit(
     ).order_by("created_at").first()
     if repeat is not None:
         return repeat, False
-    _throttle(jurisdiction, source_key, actor)
+    _throttle(jurisdiction, source_key, actor, channel)
 
     is_rider = channel == Channel.RIDER or bool(rider_platform.strip())
     if is_rider and channel == Channel.RESIDENT:
         channel = Channel.RIDER
-    trusted = getattr(actor, "role", None) in STAFF_ROLES  # grid workers' patrol reports skip triage
+    trusted = _in_person_staff(actor, channel)  # grid workers' patrol reports skip triage
     r = route(jurisdiction=jurisdiction, description=description, lon=lon, lat=lat, crs=crs, address=address,
               category_code=category_code or None, location_source=location_source)
     join = _join_target(jurisdiction, join_case_code, r) if join_case_code else None

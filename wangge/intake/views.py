@@ -166,7 +166,8 @@ def triage_page(request):
     reports = list(selectors.triage_queue(jurisdiction=jurisdiction, reason=reason)[:100])
     context = {"reports": reports, "reason": reason, "reasons": TriageReason.choices, "boundary": jurisdiction.boundary,
                "categories": list(category_list(jurisdiction=jurisdiction).filter(parent__isnull=False)),
-               "count": selectors.triage_queue(jurisdiction=jurisdiction).count()}
+               "count": selectors.triage_queue(jurisdiction=jurisdiction).count(),
+               "summary": selectors.intake_summary(jurisdiction=jurisdiction)}
     return render(request, "intake/triage.html", context)
 
 

@@ -80,6 +80,15 @@ def test_healthz(db):
     assert Client().get("/healthz").json()["status"] == "ok"
 
 
+def test_livez_answers_without_the_database():
+    from django.test.utils import CaptureQueriesContext
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get("/livez")
+    assert response.status_code == 200 and response.content == b"ok" and len(queries) == 0
+
+
 def test_login_is_throttled_after_repeated_failures(people):
     for _ in range(5):
         Client().post("/accounts/login/", {"username": "op", "password": "wrong"}, REMOTE_ADDR="10.0.0.9")

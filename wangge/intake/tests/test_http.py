@@ -127,8 +127,10 @@ def test_triage_is_for_operators_and_settles_in_one_click(street):
     assert Client().get("/triage/").status_code == 302
     assert logged_in(users["handler"]).get("/triage/").status_code == 403
     assert logged_in(users["worker"]).get("/api/v1/triage").status_code == 403
+    api_report(Client(), rider_platform="美团", rider_station="长寿路站", description="骑手反映：井盖松动")
     op = logged_in(users["operator"])
     page = op.get("/triage/").content.decode()
+    assert "<td>美团</td><td>长寿路站</td><td>1</td>" in page  # the riders' contribution is counted
     assert report.tracking_code in page and "13911112222" in page  # the operator sees the reporter in full
     listed = op.get("/api/v1/triage").json()
     assert listed["count"] == 1 and listed["items"][0]["reasons"] == ["unlocated"]

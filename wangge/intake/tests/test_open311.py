@@ -281,8 +281,6 @@ def test_an_address_only_request_gets_a_token_then_its_request_id_once_filed(cli
 
 
 @override_settings(WANGGE_INTAKE_RATE="2/600")
-@pytest.mark.xfail(strict=True, reason="intake.services._throttle exempts actors whose role is in STAFF_ROLES, "
-                   "and every User has one of those roles, so api_key clients are never throttled (reported)")
 def test_a_flooding_client_is_throttled(client, o311):
     statuses = [post(client, "json", spec_example(o311["key"], lat=str(place(i).y), long=str(place(i).x),
                                                   description=f"第{i}处路面塌陷")).status_code for i in range(3)]
@@ -419,3 +417,18 @@ def test_the_georeport_client_reads_our_server_in_json_and_xml(live_server, o311
         assert one["service_request_id"] == code and one["status"] == "open" and one["media_url"] == FLICKR
         assert one["description"] == f"{fmt} 客户端上报：路面问题"
         assert float(one["lat"]) == pytest.approx(pt.y) and float(one["long"]) == pytest.approx(pt.x)
+
+
+def test_sensitive_categories_and_video_alerts_are_never_listed_publicly(client, o311):
+    from wangge.cases.services import case_report
+
+    j, op = o311["j"], o311["users"]["operator"]
+    seen, _ = case_report(jurisdiction=j, actor=op, channel="resident", category_code="SJ0101", description="垃圾满溢无人清理",
+                          lon=place(0).x, lat=place(0).y)
+    hidden, _ = case_report(jurisdiction=j, actor=op, channel="resident", category_code="SJ0801",
+                            description="邻里纠纷，有人威胁", lon=place(1).x, lat=place(1).y)
+    video, _ = case_report(jurisdiction=j, actor=op, channel="video", category_code="SJ0101",
+                           description="摄像头发现人群聚集", lon=place(2).x, lat=place(2).y)
+    listed = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()]
+    assert seen.code in listed and hidden.code not in listed and video.code not in listed
+    spec_error(client.get(f"{BASE}/requests/{hidden.code}.json"), 404)
