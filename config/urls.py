@@ -8,10 +8,12 @@ from wangge.core import views as core_views
 urlpatterns = [
     path("", include("wangge.grids.urls")),
     path("", include("wangge.cases.urls")),
+    path("", include("wangge.intake.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("livez", core_views.livez, name="livez"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("open311/v2/", include("wangge.intake.open311_urls")),
