@@ -8,7 +8,9 @@ the tables (executemany / COPY; timed apart): derived columns = workflow.replay 
 sla._set_deadlines; 500 random cases are replayed from the database as a check. Timed: selectors.queue()
 count() + first page of 50 per filter (p50/p95); sweep.sla_sweep(now=<generation time>) with --due of the open
 cases due; case_act transitions/s (accept … evaluate on --act reported cases) next to as many CaseEvent rows
-by bulk_create (one transaction) and one row per commit, with a cProfile when the ratio is below 0.3.
+inserted one per commit and to the "floor" (lock and read the case row, update it, insert the event, commit),
+interleaved block by block (--block cases), then as many rows by bulk_create (one transaction); a cProfile when
+the ratio to one commit per row is below 0.3.
 
     .venv/bin/python benchmarks/bench_cases.py --db sqlite                       # 1M cases, 100k open
     .venv/bin/python benchmarks/bench_cases.py --db postgres                     # scratch DB wangge_bench
@@ -49,6 +51,7 @@ ap.add_argument("--due", type=float, default=0.03, help="share of the open cases
 ap.add_argument("--queue-requests", type=int, default=210, help="in all, round-robin over the filters")
 ap.add_argument("--queue-budget", type=float, default=90, help="seconds per filter; later requests are skipped")
 ap.add_argument("--act", type=int, default=2000, help="reported cases taken through 7 transitions each")
+ap.add_argument("--block", type=int, default=10, help="cases per block: service, raw and floor alternate block by block")
 ap.add_argument("--profile-cases", type=int, default=100)
 ap.add_argument("--sqlite-analyze", action="store_true", help="run ANALYZE on SQLite (the app never does)")
 ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -90,7 +93,7 @@ from shapely.geometry import box
 
 from wangge.accounts.services import user_create
 from wangge.cases import sla
-from wangge.cases.models import Case, CaseCounter, CaseDepartment, CaseEvent, Category
+from wangge.cases.models import Case, CaseCounter, CaseDepartment, CaseEvent, Category, Notification
 from wangge.cases.selectors import queue
 from wangge.cases.services import _write_snapshot, actor_label, case_act, category_seed, snapshot_of
 from wangge.cases.sweep import sla_sweep
@@ -374,6 +377,9 @@ def bench_queue(t, rng):
 
 
 def bench_sweep(gen):
+    from django_tasks_db.models import DBTaskResult
+
+    tasks, notes = DBTaskResult.objects.count(), Notification.objects.count()
     now, t0 = gen.now_dt, time.perf_counter()
     due = [Case.objects.filter(deadline_at__lte=now).exclude(sla_status="overdue").count(),
            Case.objects.filter(warn_at__lte=now, deadline_at__gt=now, sla_status="ok").count()]
@@ -381,12 +387,19 @@ def bench_sweep(gen):
     counts = sla_sweep(now=now)
     sweep_s, t0 = time.perf_counter() - t0, time.perf_counter()
     again = sla_sweep(now=now)
-    return {"now": now.isoformat(), "expected": dict(gen.expected), "due_overdue_warning": due, "count_queries_s": find_s,
+    return {"outbound_tasks_enqueued": DBTaskResult.objects.count() - tasks, "notifications": Notification.objects.count() - notes,
+            "now": now.isoformat(), "expected": dict(gen.expected), "due_overdue_warning": due, "count_queries_s": find_s,
             "seconds": sweep_s, "marked": counts, "ms_per_case": sweep_s * 1e3 / max(1, counts["warning"] + counts["overdue"]),
             "second_run": again, "second_run_seconds": time.perf_counter() - t0}
 
 
 def bench_transitions(t):
+    """case_act next to raw inserts of the same number of CaseEvent rows, interleaved in blocks of --block cases
+    (service, one commit per row, floor; the order rotates) so that every part sees the same load on a shared
+    machine. The floor is what any transition through the ORM has to do: lock and read the case row (as case_act),
+    update it, insert the event, commit."""
+    from django_tasks_db.models import DBTaskResult
+
     cases = list(Case.objects.filter(jurisdiction=t.j, state="reported").order_by("id")
                  .values_list("id", "category__department_kind")[:ARGS.act + ARGS.profile_cases + 1])
     per_action = {}
@@ -404,35 +417,56 @@ def bench_transitions(t):
         return 7
 
     acted = cases[:min(ARGS.act, len(cases) - 1 - ARGS.profile_cases)]
-    rest, ids = cases[len(acted):], [c[0] for c in acted]
-    checkpoint()
-    t0 = time.perf_counter()
-    n = sum(loop(*c) for c in acted)
-    service_s, means = time.perf_counter() - t0, {a: sum(v) / len(v) for a, v in per_action.items()}
-    with CaptureQueriesContext(connection) as ctx:  # one more loop of 7, counting its SQL statements
-        loop(*rest[0])
+    rest, ids, seq = cases[len(acted):], [c[0] for c in acted], iter(range(100_000, 10**9))
 
-    def event(i):
-        return CaseEvent(case_id=ids[i % len(ids)], seq=100_000 + i, action="supervise", from_state="handling", to_state="handling",
+    def event(case_id):
+        return CaseEvent(case_id=case_id, seq=next(seq), action="supervise", from_state="handling", to_state="handling",
                          actor=t.op, actor_label="raw", at=datetime.now(UTC), reason="raw", payload={})
 
+    def raw(block):  # autocommit: one transaction per row, as each case_act commits
+        for case_id in block:
+            for _ in range(7):
+                event(case_id).save()
+
+    def floor(block):
+        for case_id in block:
+            for _ in range(7):
+                with transaction.atomic():
+                    case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
+                    case.save(update_fields=["updated_at"])
+                    event(case_id).save()
+
+    parts = {"service": lambda block: [loop(*c) for c in block], "commit_per_row": lambda block: raw([c[0] for c in block]),
+             "floor": lambda block: floor([c[0] for c in block])}
+    seconds, tasks_before = dict.fromkeys(parts, 0.0), DBTaskResult.objects.count()
+    for b, start in enumerate(range(0, len(acted), ARGS.block)):
+        block = acted[start:start + ARGS.block]
+        for name in list(parts)[b % 3:] + list(parts)[:b % 3]:
+            checkpoint()
+            t0 = time.perf_counter()
+            parts[name](block)
+            seconds[name] += time.perf_counter() - t0
+    n = 7 * len(acted)
+    tasks = DBTaskResult.objects.count() - tasks_before
+    means = {a: sum(v) / len(v) for a, v in per_action.items()}
+    with CaptureQueriesContext(connection) as ctx:  # one more loop of 7, counting its SQL statements
+        loop(*rest[0])
     checkpoint()
     t0 = time.perf_counter()
     with transaction.atomic():
-        CaseEvent.objects.bulk_create([event(i) for i in range(n)], batch_size=1000)
-    bulk_s, n_commit = time.perf_counter() - t0, min(n, 2000)
-    checkpoint()
-    t0 = time.perf_counter()
-    for i in range(n, n + n_commit):  # autocommit: one transaction per row, as each case_act commits
-        event(i).save()
-    commit_s = time.perf_counter() - t0
+        CaseEvent.objects.bulk_create([event(ids[i % len(ids)]) for i in range(n)], batch_size=1000)
+    bulk_s = time.perf_counter() - t0
     CaseEvent.objects.filter(seq__gte=100_000).delete()
-    out = {"cases": len(acted), "transitions": n, "service_seconds": service_s, "service_per_s": n / service_s,
-           "per_action_ms_mean": means, "sql_per_loop_of_7": len(ctx.captured_queries),
-           "bulk_create_rows_per_s": n / bulk_s, "commit_per_row_rows_per_s": n_commit / commit_s, "commit_per_row_rows": n_commit}
-    out["ratio_vs_bulk_create"] = out["service_per_s"] / out["bulk_create_rows_per_s"]
+    out = {"cases": len(acted), "transitions": n, "block_cases": ARGS.block, "service_seconds": seconds["service"],
+           "service_per_s": n / seconds["service"], "per_action_ms_mean": means, "outbound_tasks_enqueued": tasks,
+           "sql_per_loop_of_7": len(ctx.captured_queries), "sql_loop_of_7": [q["sql"][:120] for q in ctx.captured_queries],
+           "commit_per_row_rows_per_s": n / seconds["commit_per_row"], "floor_per_s": n / seconds["floor"],
+           "bulk_create_rows_per_s": n / bulk_s}
     out["ratio_vs_commit_per_row"] = out["service_per_s"] / out["commit_per_row_rows_per_s"]
-    if out["ratio_vs_bulk_create"] < .3 and len(rest) > 1:
+    out["floor_ratio_vs_commit_per_row"] = out["floor_per_s"] / out["commit_per_row_rows_per_s"]
+    out["ratio_vs_floor"] = out["service_per_s"] / out["floor_per_s"]
+    out["ratio_vs_bulk_create"] = out["service_per_s"] / out["bulk_create_rows_per_s"]
+    if out["ratio_vs_commit_per_row"] < .3 and len(rest) > 1:
         prof, text = cProfile.Profile(), io.StringIO()
         prof.runcall(lambda: [loop(*c) for c in rest[1:]])
         pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(40)
@@ -475,10 +509,13 @@ def main() -> None:
     for name, r in queue_r.items():
         print(f"{name:<22} {r['matches']:>8} {r['n']:>4} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['count_p50_ms']:>9.1f} {r['page_p50_ms']:>9.1f}")
     print(f"sweep: {sweep_r['seconds']:.2f}s, marked {sweep_r['marked']} (expected {sweep_r['expected']}), "
-          f"{sweep_r['ms_per_case']:.2f} ms/case; second run {sweep_r['second_run_seconds']:.2f}s")
-    print(f"transitions: {tr['service_per_s']:.0f}/s through case_act ({tr['sql_per_loop_of_7'] / 7:.1f} SQL statements each); "
-          f"bulk_create {tr['bulk_create_rows_per_s']:.0f} rows/s (ratio {tr['ratio_vs_bulk_create']:.3f}); "
-          f"one commit per row {tr['commit_per_row_rows_per_s']:.0f} rows/s (ratio {tr['ratio_vs_commit_per_row']:.2f})")
+          f"{sweep_r['ms_per_case']:.2f} ms/case, {sweep_r['notifications']} notifications, "
+          f"{sweep_r['outbound_tasks_enqueued']} outbound tasks; second run {sweep_r['second_run_seconds']:.2f}s")
+    print(f"transitions: {tr['service_per_s']:.0f}/s through case_act ({tr['sql_per_loop_of_7'] / 7:.1f} SQL statements each, "
+          f"{tr['outbound_tasks_enqueued']} outbound tasks); one commit per row {tr['commit_per_row_rows_per_s']:.0f} rows/s "
+          f"(ratio {tr['ratio_vs_commit_per_row']:.3f}); floor {tr['floor_per_s']:.0f}/s (floor/raw "
+          f"{tr['floor_ratio_vs_commit_per_row']:.3f}, service/floor {tr['ratio_vs_floor']:.2f}); "
+          f"bulk_create {tr['bulk_create_rows_per_s']:.0f} rows/s (ratio {tr['ratio_vs_bulk_create']:.3f})")
     print("\n".join(tr.get("profile_tottime_top", [])[:12]) + f"\nwrote {out}")
     connection.close()
     if not ARGS.keep:

@@ -1,13 +1,15 @@
 """In-app notifications for every handoff and warning, plus pluggable outbound channels (SMS, WeChat
-Work, e-mail) sent by a background task after the transaction commits. The default outbound backend
+Work, e-mail) sent by a background task once the transaction has committed. The default outbound backend
 only logs."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from wangge.accounts.models import Role, User
@@ -40,42 +42,88 @@ class LoggingBackend:
         logger.info("notify %s (%s): %s", user.username, phone or "-", message)
 
 
-def recipients(case: Case, audience: set[str]) -> list[User]:
-    users = User.objects.filter(is_active=True, jurisdiction_id=case.jurisdiction_id)
-    found: dict[int, User] = {}
-    if "operators" in audience:
-        found.update({u.pk: u for u in users.filter(role=Role.OPERATOR)})
-    departments = []
-    if "lead" in audience and case.lead_department_id:
-        departments.append(case.lead_department_id)
+def _departments(case: Case, audience: set[str]) -> tuple[int, ...]:
+    found = [case.lead_department_id] if "lead" in audience and case.lead_department_id else []
     if "assisting" in audience:
-        departments.extend(case.assisting_ids or [])
-    if departments:
-        found.update({u.pk: u for u in users.filter(role=Role.HANDLER, person__department_id__in=departments)})
+        found.extend(case.assisting_ids or [])
+    return tuple(sorted(set(found)))
+
+
+def _audience_key(case: Case, audience: set[str]) -> tuple:
+    """Everything about a case that decides who is in `audience`: cases with the same key have the same recipients."""
+    return (case.jurisdiction_id, "operators" in audience, _departments(case, audience),
+            case.grid_id if "grid" in audience else None, case.pk if "reporter" in audience else None)
+
+
+def recipient_ids(case: Case, audience: set[str]) -> set[int]:
+    """Ids of the active users of the case's jurisdiction in `audience`, in one query (none when nobody can be)."""
+    who = Q()
+    if "operators" in audience:
+        who |= Q(role=Role.OPERATOR)
+    if departments := _departments(case, audience):
+        who |= Q(role=Role.HANDLER, person__department_id__in=departments)
     if "grid" in audience and case.grid_id:
-        found.update({u.pk: u for u in users.filter(role=Role.GRID_WORKER, person__assignments__grid_id=case.grid_id)})
+        who |= Q(role=Role.GRID_WORKER, person__assignments__grid_id=case.grid_id)
     if "reporter" in audience:  # the reporter, and the reporters of every duplicate merged into this case
-        ids = [case.reporter_user_id, *Case.objects.filter(merged_into=case).values_list("reporter_user_id", flat=True)]
-        found.update({u.pk: u for u in users.filter(pk__in=[i for i in ids if i])})
-    return list(found.values())
+        if case.reporter_user_id:
+            who |= Q(pk=case.reporter_user_id)
+        if case.duplicates:  # counts the absorbed duplicates: none, no need to look
+            who |= Q(pk__in=Case.objects.filter(merged_into=case.pk).values("reporter_user_id"))
+    if not who:
+        return set()
+    return set(User.objects.filter(who, is_active=True, jurisdiction_id=case.jurisdiction_id).values_list("pk", flat=True))
+
+
+def recipients(case: Case, audience: set[str]) -> list[User]:
+    return list(User.objects.filter(pk__in=recipient_ids(case, audience)))
+
+
+def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[Notification]:
+    """Notify the audience of each (case, event) just written: one recipients query per distinct audience, one
+    insert for all the rows, one outbound task for them all. Call it inside the transaction that wrote the events."""
+    rows, audiences = [], {}
+    for case, event in pairs:
+        audience = AUDIENCE.get(event.action)
+        if not audience:
+            continue
+        key = _audience_key(case, audience)
+        if key not in audiences:
+            audiences[key] = recipient_ids(case, audience)
+        message = f"{case.code} · {ACTIONS[event.action].label} · {event.actor_label}"
+        if event.reason:
+            message += f": {event.reason[:120]}"
+        rows += [Notification(user_id=uid, case=case, kind=event.action, message=message[:300])
+                 for uid in sorted(audiences[key]) if uid != event.actor_id]
+    if rows:
+        Notification.objects.bulk_create(rows)
+        send_after_commit([n.pk for n in rows])
+    return rows
 
 
 def after_event(*, case: Case, event: CaseEvent) -> list[Notification]:
-    audience = AUDIENCE.get(event.action)
-    if not audience:
-        return []
-    message = f"{case.code} · {ACTIONS[event.action].label} · {event.actor_label}"
-    if event.reason:
-        message += f": {event.reason[:120]}"
-    rows = [Notification(user=u, case=case, kind=event.action, message=message[:300])
-            for u in recipients(case, audience) if u.pk != event.actor_id]
-    Notification.objects.bulk_create(rows)
-    ids = [n.pk for n in rows if n.pk]
-    if ids:
-        from wangge.cases.tasks import send_notifications
+    return after_events([(case, event)])
 
-        transaction.on_commit(lambda: send_notifications.enqueue(ids))
-    return rows
+
+def _queue_commits_with_us(task) -> bool:
+    """True when the task queue is a table in the database we are writing: a task row inserted inside the
+    transaction becomes visible to the workers only when the transaction commits, and vanishes with it on a
+    rollback (a transactional outbox: no extra commit, and no task lost between our commit and the enqueue)."""
+    try:
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database queue is a dependency
+        return False
+    return isinstance(task.get_backend(), DatabaseBackend) and router.db_for_write(DBTaskResult) == router.db_for_write(Notification)
+
+
+def send_after_commit(notification_ids: list[int]) -> None:
+    """Enqueue one outbound task for these notifications that runs only after the current transaction commits."""
+    from wangge.cases.tasks import send_notifications
+
+    if _queue_commits_with_us(send_notifications):
+        send_notifications.enqueue(notification_ids)
+    else:  # a queue outside the database (or tasks run immediately): hand it over once the rows are committed
+        transaction.on_commit(lambda: send_notifications.enqueue(notification_ids))
 
 
 def send(notification_ids: list[int]) -> int:

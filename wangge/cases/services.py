@@ -4,12 +4,12 @@ transaction, under a row lock, after checking state, role, scope and preconditio
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from wangge.accounts.models import Role
@@ -76,8 +76,9 @@ def roles_for(user, case: Case) -> set[str]:
         roles.add(OPERATOR)
     if user.role == Role.LEADER:
         roles.add(LEADER)
-    department_id = getattr(getattr(user, "person", None), "department_id", None)
-    if user.role == Role.HANDLER and department_id:
+    # Only a handler's person row matters (a query the first time it is read): nobody else's is looked up.
+    department_id = getattr(getattr(user, "person", None), "department_id", None) if user.role == Role.HANDLER else None
+    if department_id:
         if department_id == case.lead_department_id:
             roles.add(LEAD)
         if department_id in (case.assisting_ids or []):
@@ -107,31 +108,46 @@ def _next_code(jurisdiction: Jurisdiction, now: datetime) -> str:
     return f"{day:%Y%m%d}-{counter.last:04d}"
 
 
+# The columns an action can change: the snapshot, is_open, the SLA clock, closed_at and the version.
+DERIVED_COLUMNS = [*dict.fromkeys(COLUMN.get(name, name) for name in SNAPSHOT_FIELDS), "is_open", "sla_stage",
+                   "sla_started_at", "sla_limit_seconds", "sla_paused_seconds", "sla_paused_since", "warn_at",
+                   "deadline_at", "closed_at", "version"]
+
+
 def _append(case: Case, *, action: str, actor, reason: str, payload: dict, now: datetime, correlation_id) -> CaseEvent:
-    """Apply one action to a locked case and write the case and its event together."""
+    """Apply one action to a locked case and write the case and its event together. Only the columns the action
+    changed are written (and updated_at)."""
     before = snapshot_of(case)
+    old = [getattr(case, column) for column in DERIVED_COLUMNS]
     after = apply(before, action, payload)
     _write_snapshot(case, after)
     sla.update_clock(case, before=before, after=after, action=action, now=now)
     if after.state == State.CLOSED and before.state != State.CLOSED:
         case.closed_at = now
     case.version += 1
-    case.save()
+    changed = [column for column, value in zip(DERIVED_COLUMNS, old, strict=True) if getattr(case, column) != value]
+    case.save(update_fields=[*changed, "updated_at"])
     if (before.lead_department_id, before.assisting_ids) != (after.lead_department_id, after.assisting_ids):
-        _sync_parties(case, after)
+        _sync_parties(case, before, after)
     return CaseEvent.objects.create(
         case=case, seq=case.version, action=action, from_state=before.state, to_state=after.state, actor=actor,
         actor_label=actor_label(actor), at=now, reason=reason, payload=payload, correlation_id=correlation_id,
     )
 
 
-def _sync_parties(case: Case, snap: Snapshot) -> None:
-    CaseDepartment.objects.filter(case=case).update(active=False)
-    wanted = {snap.lead_department_id: "lead"} if snap.lead_department_id else {}
-    wanted.update({d: "assisting" for d in snap.assisting_ids})
-    for department_id, role in wanted.items():
-        CaseDepartment.objects.update_or_create(case=case, department_id=department_id,
-                                                defaults={"role": role, "active": True})
+def _sync_parties(case: Case, before: Snapshot, after: Snapshot) -> None:
+    """Every department ever dispatched keeps its row; the active rows are the snapshot's lead and assisting ones
+    (so before the action they were `before`'s: only those that leave are deactivated)."""
+    wanted = {after.lead_department_id: "lead"} if after.lead_department_id else {}
+    wanted.update({d: "assisting" for d in after.assisting_ids})
+    leaving = {before.lead_department_id, *before.assisting_ids} - {None, *wanted}
+    if leaving:
+        CaseDepartment.objects.filter(case=case, department_id__in=leaving).update(active=False)
+    if wanted:
+        CaseDepartment.objects.bulk_create(
+            [CaseDepartment(case=case, department_id=d, role=role, active=True) for d, role in wanted.items()],
+            update_conflicts=True, unique_fields=["case", "department"], update_fields=["role", "active"],
+        )
 
 
 def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
@@ -143,18 +159,18 @@ def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
             assisting = [int(i) for i in p.get("assisting_ids") or []]
         except (TypeError, ValueError) as exc:
             raise ApplicationError("lead_department_id and assisting_ids must be department ids.", code="invalid_payload") from exc
-        lead = Department.objects.filter(jurisdiction_id=case.jurisdiction_id, pk=lead_id).first()
-        if lead is None:
+        found = set(Department.objects.filter(jurisdiction_id=case.jurisdiction_id, pk__in={lead_id, *assisting})
+                    .values_list("pk", flat=True))  # one query for the lead and the assisting departments
+        if lead_id not in found:
             raise ApplicationError("Choose the lead department (lead_department_id) of this jurisdiction.", code="invalid_payload")
-        if lead.pk in assisting:
+        if lead_id in assisting:
             raise ApplicationError("The lead department cannot also assist.", code="invalid_payload")
-        found = set(Department.objects.filter(jurisdiction_id=case.jurisdiction_id, pk__in=assisting).values_list("pk", flat=True))
-        if len(found) != len(set(assisting)):
+        if not found.issuperset(assisting):
             raise ApplicationError("Unknown assisting department.", code="invalid_payload")
         if assisting and not case.joint and action == "dispatch" and case.size != Size.COORDINATED:
             raise ApplicationError("Escalate the case to joint handling (联动) before adding assisting departments.",
                                    code="not_joint")
-        return {"lead_department_id": lead.pk, "assisting_ids": sorted(set(assisting))}
+        return {"lead_department_id": lead_id, "assisting_ids": sorted(set(assisting))}
     if action == "assist_feedback":
         department_id = getattr(getattr(actor, "person", None), "department_id", None)
         return {"department_id": department_id}
@@ -196,35 +212,39 @@ def case_act(
     if action not in ACTIONS or action in ("report", "absorb", "merge"):
         raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
     # Lock the case row only (of self): joined rows such as the jurisdiction must stay free for other cases.
-    case = Case.objects.select_for_update(of=("self",)).select_related("category").filter(pk=case_id).first()
-    if case is None:
-        raise NotFound(f"Case {case_id} not found.")
+    try:
+        case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
+    except Case.DoesNotExist:
+        raise NotFound(f"Case {case_id} not found.") from None
     roles = roles_for(actor, case) | ({REPORTER} if as_reporter else set())
     if not roles and not can_view(actor, case):
         raise NotFound(f"Case {case_id} not found.")
     spec = ACTIONS[action]
     snap = snapshot_of(case)
+
+    def allowed() -> list[str]:  # for the error details only
+        return allowed_actions(snap, roles, user_context(actor))
+
     if expected_version is not None and expected_version != case.version:
         last = case.events.order_by("-seq").first()
         raise Conflict(
             f"The case changed while you were looking at it: {last.actor_label} did “{ACTIONS[last.action].label}” "
             f"at {timezone.localtime(last.at):%H:%M:%S}. Reload and try again.",
-            code="stale_version", details={"version": case.version, "allowed": allowed_actions(snap, roles, user_context(actor))},
+            code="stale_version", details={"version": case.version, "allowed": allowed()},
         )
-    allowed = allowed_actions(snap, roles, user_context(actor))
     if snap.state not in spec.sources:
         last = case.events.order_by("-seq").first()
         raise IllegalTransition(
             f"“{spec.label}” is not possible: the case is {State(snap.state).label}"
             f" (last: {ACTIONS[last.action].label} by {last.actor_label}).",
-            details={"allowed": allowed},
+            details={"allowed": allowed()},
         )
     if not spec.roles & roles:
-        raise PermissionDenied(f"You may not “{spec.label}” on this case.", details={"allowed": allowed})
+        raise PermissionDenied(f"You may not “{spec.label}” on this case.", details={"allowed": allowed()})
     clean = _check_payload(case, action, payload or {}, actor)
     why = precondition(snap, spec, clean)
     if why:
-        raise IllegalTransition(f"“{spec.label}” is not possible now: {why}.", details={"allowed": allowed})
+        raise IllegalTransition(f"“{spec.label}” is not possible now: {why}.", details={"allowed": allowed()})
     reason = (reason or "").strip()
     if spec.needs_reason and not reason:
         raise ApplicationError(f"“{spec.label}” needs a reason.", code="reason_required")
@@ -232,8 +252,12 @@ def case_act(
     event = _append(case, action=action, actor=actor, reason=reason, payload=clean, now=now, correlation_id=uuid.uuid4())
     for attachment in attachments or []:
         attachment.save_for(case=case, event=event, user=actor)
-    notify.after_event(case=case, event=event)
+    notify.after_events([(case, event)])
     return case
+
+
+# What the batch reads of each case: the snapshot, the version, and what notify needs (code, audience columns).
+SWEEP_COLUMNS = [*DERIVED_COLUMNS, "code", "jurisdiction_id", "grid_id", "reporter_user_id"]
 
 
 @transaction.atomic
@@ -247,21 +271,27 @@ def cases_sla_mark(*, case_ids: list[int], action: str, now=None) -> int:
     # Still due once locked: an extension or a feedback may have landed since the sweep read the ids.
     due = Q(deadline_at__lte=due_at) if action == "sla_overdue" else Q(warn_at__lte=due_at, deadline_at__gt=due_at)
     changed, events = [], []
-    for case in Case.objects.select_for_update(of=("self",)).filter(due, pk__in=case_ids).order_by("pk"):
+    locked = Case.objects.select_for_update(of=("self",)).filter(due, pk__in=case_ids).only(*SWEEP_COLUMNS).order_by("pk")
+    for case in locked:
         snap = snapshot_of(case)
         if snap.state not in spec.sources or precondition(snap, spec, {}):
             continue
         after = apply(snap, action, {})
+        if after != replace(snap, sla_status=after.sla_status):  # what the one UPDATE below writes
+            raise RuntimeError(f"{action} changed more than sla_status; cases_sla_mark must write it.")
         _write_snapshot(case, after)
         case.version += 1
         case.updated_at = at
         changed.append(case)
         events.append(CaseEvent(case=case, seq=case.version, action=action, from_state=snap.state, to_state=after.state,
                                 actor=None, actor_label=actor_label(None), at=at, payload={}, correlation_id=correlation))
-    Case.objects.bulk_update(changed, ["sla_status", "version", "updated_at"])
+    by_status: dict[str, list[int]] = {}
+    for case in changed:
+        by_status.setdefault(case.sla_status, []).append(case.pk)
+    for status, pks in by_status.items():  # the rows are locked: version + 1 is each case's new version
+        Case.objects.filter(pk__in=pks).update(sla_status=status, version=F("version") + 1, updated_at=at)
     CaseEvent.objects.bulk_create(events)
-    for case, event in zip(changed, events, strict=True):
-        notify.after_event(case=case, event=event)
+    notify.after_events(zip(changed, events, strict=True))  # recipients once per audience, one task per batch
     return len(changed)
 
 
@@ -320,7 +350,7 @@ def case_report(
                     now=now, correlation_id=uuid.uuid4())
     for attachment in attachments or []:
         attachment.save_for(case=case, event=event, user=actor)
-    notify.after_event(case=case, event=event)
+    notify.after_events([(case, event)])
     return case, True
 
 
@@ -346,7 +376,7 @@ def case_merge(*, case_id: int, into_case_id: int, actor, reason: str = "") -> C
             now=now, correlation_id=correlation)
     event = _append(target, action="absorb", actor=actor, reason=reason, payload={"case_id": case.pk, "case": case.code},
                     now=now, correlation_id=correlation)
-    notify.after_event(case=target, event=event)
+    notify.after_events([(target, event)])
     return target
 
 
@@ -369,7 +399,7 @@ def case_quick_handle(
         return case
     if GRID not in roles_for(actor, case):
         raise PermissionDenied("The place is outside your grids; report it instead.")
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    # No second read: the case was created by this transaction, so nobody else can see it, let alone change it.
     now, correlation = timezone.now(), uuid.uuid4()
     lead = getattr(getattr(actor, "person", None), "department_id", None)
     steps = [
