@@ -146,7 +146,6 @@ def _triage_reasons(r: Routed, *, trusted: bool) -> list[str]:
     return reasons
 
 
-@transaction.atomic
 def report_submit(
     *, jurisdiction: Jurisdiction, channel: str, actor=None, description: str, lon=None, lat=None, crs: str = "wgs84",
     address: str = "", category_code: str | None = None, reporter_name: str = "", reporter_phone: str = "",
@@ -155,7 +154,10 @@ def report_submit(
     location_source: str = "",
 ) -> tuple[Report, bool]:
     """Receive one report. Returns (report, created); the same idempotency key or the same content from the
-    same source within seconds returns the first report instead of a second one."""
+    same source within seconds returns the first report instead of a second one.
+
+    Routing (locate, classify, responsibility) only reads, so it runs before the write transaction opens:
+    on SQLite a transaction holds the database's one write lock from its first statement."""
     description = (description or "").strip()
     if channel not in Channel.values:
         raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
@@ -169,19 +171,9 @@ def report_submit(
     fingerprint = _fingerprint(channel=channel, description=description, lon=lon, lat=lat, address=address,
                                phone=reporter_phone, source_key=source_key, category_code=category_code)
     idempotency_key = (idempotency_key or "").strip()[:80] or None
-    if idempotency_key:
-        existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.fingerprint != fingerprint:
-                raise Conflict("This idempotency key was already used for a different report.", code="idempotency_mismatch")
-            return existing, False
-    repeat = Report.objects.filter(
-        jurisdiction=jurisdiction, fingerprint=fingerprint,
-        created_at__gte=timezone.now() - timedelta(seconds=settings.WANGGE_INTAKE_REPEAT_SECONDS),
-    ).order_by("created_at").first()
-    if repeat is not None:
-        return repeat, False
-    _throttle(jurisdiction, source_key, actor, channel)
+    seen = _already_received(jurisdiction, idempotency_key, fingerprint)
+    if seen is not None:
+        return seen, False
 
     is_rider = channel == Channel.RIDER or bool(rider_platform.strip())
     if is_rider and channel == Channel.RESIDENT:
@@ -201,15 +193,39 @@ def report_submit(
     )
     _apply_routing(report, r)
     report.triage_reasons = [] if join is not None and r.located else _triage_reasons(r, trusted=trusted)
+    return _receive(report, actor=actor, photos=photos or [], join=join)
+
+
+def _already_received(jurisdiction: Jurisdiction, idempotency_key: str | None, fingerprint: str) -> Report | None:
+    if idempotency_key:
+        existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise Conflict("This idempotency key was already used for a different report.", code="idempotency_mismatch")
+            return existing
+    return Report.objects.filter(
+        jurisdiction=jurisdiction, fingerprint=fingerprint,
+        created_at__gte=timezone.now() - timedelta(seconds=settings.WANGGE_INTAKE_REPEAT_SECONDS),
+    ).order_by("created_at").first()
+
+
+@transaction.atomic
+def _receive(report: Report, *, actor, photos: list[CleanImage], join: Case | None) -> tuple[Report, bool]:
+    """Write the routed report, its photos and — when routing settled it — its case, all or nothing."""
+    jurisdiction = report.jurisdiction
+    seen = _already_received(jurisdiction, report.idempotency_key, report.fingerprint)  # again, inside the lock
+    if seen is not None:
+        return seen, False
+    _throttle(jurisdiction, report.source_key, actor, report.channel)
     try:
         with transaction.atomic():
             report.save()
     except IntegrityError as exc:
-        existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
-        if idempotency_key and existing is not None:
+        existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=report.idempotency_key).first()
+        if report.idempotency_key and existing is not None:
             return existing, False
         raise Conflict("This report is being received right now; retry.", code="idempotency_race") from exc
-    for image in photos or []:
+    for image in photos:
         _store_photo(report, image)
     if not report.triage_reasons:
         _file(report, actor=actor, join=join)
