@@ -16,5 +16,6 @@ urlpatterns = [
     path("livez", core_views.livez, name="livez"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("hotline/", include("wangge.intake.hotline_urls")),
     path("open311/v2/", include("wangge.intake.open311_urls")),
 ]

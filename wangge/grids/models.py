@@ -267,3 +267,35 @@ class ImportBatch(models.Model):
                 condition=~models.Q(kind="layer") | ~models.Q(layer_code=""), name="layer_import_has_layer_code"
             )
         ]
+
+
+class Address(models.Model):
+    """One entry of the address gazetteer (门牌): a road, a house number and/or a lane (弄) with its sub-lane
+    (支弄) and building, and where it is (WGS84). Routing geocodes free-text addresses against these rows."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="addresses")
+    road = models.CharField(_("road"), max_length=60, help_text="路/街/道/弄堂 name, e.g. 长寿路")
+    number = models.CharField(_("number (号)"), max_length=20, blank=True, help_text='e.g. "123" or "123-1"')
+    lane = models.CharField(_("lane (弄)"), max_length=20, blank=True)
+    sub_lane = models.CharField(_("sub-lane (支弄)"), max_length=20, blank=True)
+    building = models.CharField(_("building (号楼/幢)"), max_length=20, blank=True)
+    full_text = models.CharField(_("address"), max_length=200)
+    lon = models.FloatField()
+    lat = models.FloatField()
+    # road|lane|sub_lane|number|building after normalisation: one row per place.
+    key = models.CharField(max_length=160)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["road", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "key"], name="address_key_unique"),
+            models.CheckConstraint(condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
+                                   name="address_lonlat_range"),
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "road"], name="address_road")]
+
+    def __str__(self) -> str:
+        return self.full_text

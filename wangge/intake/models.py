@@ -118,3 +118,7 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.sha256[:12]}"
+
+
+# 12345 hotline work orders and their imports (a module of their own; their migrations are intake's).
+from wangge.intake.hotline_models import *  # noqa: E402,F403

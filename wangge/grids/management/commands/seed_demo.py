@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from wangge.grids.demo import DEMO_PASSWORD, demo_street_exists, demo_street_load
+from wangge.grids.demo_addresses import demo_addresses_load
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo street already loaded; nothing to do (use --force to load again).")
             return
         jurisdiction = demo_street_load(seed=seed)
+        demo_addresses_load(jurisdiction=jurisdiction, seed=seed)  # the address gazetteer of the demo roads
         from django.apps import apps
 
         if apps.is_installed("wangge.cases"):  # the case loop adds demo cases when it is installed
