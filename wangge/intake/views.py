@@ -40,7 +40,7 @@ def _picker(jurisdiction) -> list[dict]:
     majors: dict[int, dict] = {}
     minors = list(category_list(jurisdiction=jurisdiction).filter(parent__isnull=False).select_related("parent"))
     for c in minors:
-        group = majors.setdefault(c.parent_id, {"code": c.parent.code, "name": c.parent.name,
+        group = majors.setdefault(c.parent_id, {"code": c.parent.code, "name": f"{c.parent.name} · {c.parent.get_kind_display()}",
                                                 "icon": ICONS.get(c.parent.code, "📍"), "children": []})
         group["children"].append({"code": c.code, "name": c.name, "keywords": " ".join(c.keywords or [])})
     return sorted(majors.values(), key=lambda g: g["code"])
