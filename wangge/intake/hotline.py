@@ -259,9 +259,9 @@ def parse_due(value, called_at: datetime | None) -> datetime | None:
             if unit in ("小时", "h"):
                 return called_at + timedelta(hours=amount)
             if unit == "工作日":
-                from wangge.cases.worktime import WorkCalendar
+                from wangge.cases.sla import calendar as office_hours  # as the SLA clocks count them
 
-                calendar = WorkCalendar()
+                calendar = office_hours()
                 return calendar.add_working(called_at, amount * calendar.hours_per_day * 3600)
             return called_at + timedelta(days=amount)
     return parse_datetime(value)
