@@ -109,7 +109,7 @@ def main() -> None:
     points = json.loads(subprocess.run([*manage, "shell", "-c", (
         "import json, shapely; from wangge.grids.models import Grid; from wangge.core.geo import to_shape; "
         "print(json.dumps([list(shapely.point_on_surface(to_shape(g.geometry)).coords[0]) for g in Grid.objects.all()]))"
-    )], env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout)
+    )], env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout.strip().splitlines()[-1])
 
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{args.port}",

@@ -1,6 +1,7 @@
 """The one NinjaAPI at /api/v1/: session auth for pages, bearer tokens for machines, problem+json errors."""
 
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -8,6 +9,7 @@ from ninja.security import HttpBearer, django_auth
 
 from wangge.accounts.services import api_token_authenticate
 from wangge.core.errors import ApplicationError
+from wangge.core.middleware import is_busy
 
 
 class BearerToken(HttpBearer):
@@ -49,6 +51,16 @@ def validation_error(request, exc: ValidationError):
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
     return problem(request, 401, "Unauthorized", "Log in or send a valid API token.", "unauthorized")
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request, exc: OperationalError):
+    if not is_busy(exc):
+        raise exc
+    response = problem(request, 503, "ServiceUnavailable", "The server is busy; nothing was written. Retry in a few "
+                       "seconds.", "busy")
+    response["Retry-After"] = "5"
+    return response
 
 
 @api.exception_handler(HttpError)

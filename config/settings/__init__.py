@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "wangge.core.middleware.BusyDatabaseMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -92,7 +93,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        f"PRAGMA busy_timeout={int(os.environ.get('WANGGE_SQLITE_BUSY_MS', '15000'))};",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -191,6 +193,8 @@ WANGGE_KEEP_PHOTO_LOCATION = env_bool("WANGGE_KEEP_PHOTO_LOCATION", False)
 # Intake and routing: classifier confidence below which a report goes to triage; duplicate search radius,
 # window and the scores above which a report joins an open case by itself (auto) or an operator is asked.
 WANGGE_CLASSIFY_THRESHOLD = float(os.environ.get("WANGGE_CLASSIFY_THRESHOLD", "0.6"))
+# The scheduler retrains a street's classifier (categories + its closed cases) once it is this old.
+WANGGE_RETRAIN_HOURS = float(os.environ.get("WANGGE_RETRAIN_HOURS", "24"))
 WANGGE_DEDUPE_RADIUS_M = float(os.environ.get("WANGGE_DEDUPE_RADIUS_M", "80"))
 WANGGE_DEDUPE_DAYS = int(os.environ.get("WANGGE_DEDUPE_DAYS", "7"))
 WANGGE_DEDUPE_AUTO = float(os.environ.get("WANGGE_DEDUPE_AUTO", "0.8"))

@@ -26,3 +26,32 @@ class ChineseFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The database could not take our write in time (SQLite's one writer, or a PostgreSQL lock timeout)."""
+    from django.db import OperationalError
+
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "lock timeout" in text or "busy" in text)
+
+
+class BusyDatabaseMiddleware:
+    """A write that waited too long for the database is a 503 the client can retry, not a 500: the
+    transaction rolled back, so nothing was half-written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        if not is_busy(exc):
+            return None
+        from django.http import HttpResponse
+
+        response = HttpResponse("服务繁忙，请稍后重试。The server is busy; please retry in a few seconds.",
+                                status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response

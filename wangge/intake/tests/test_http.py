@@ -165,3 +165,18 @@ def test_rating_from_the_follow_page(street):
     report.case.refresh_from_db()
     assert report.case.rating == "basically_satisfied"
     assert Client().get("/r/NOPE-NOPE/").status_code == 404
+
+
+def test_a_database_too_busy_to_write_is_a_503_to_retry_never_a_500(street, monkeypatch):
+    from django.db import OperationalError
+
+    from wangge.intake import services
+
+    def busy(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "report_submit", busy)
+    api = api_report(Client())
+    assert api.status_code == 503 and api.json()["code"] == "busy" and api["Retry-After"] == "5"
+    page = Client().post("/report/", {"description": "路灯不亮了", "lon": IN_A.x, "lat": IN_A.y, "idempotency_key": "b-1"})
+    assert page.status_code == 503 and page["Retry-After"] == "5"

@@ -8,10 +8,11 @@ from django.core.management.base import BaseCommand
 
 from wangge.cases.tasks import sla_sweep_task
 from wangge.core.scheduler import lease_acquire
+from wangge.routing.tasks import retrain_due
 
 
 class Command(BaseCommand):
-    help = "Enqueue periodic jobs (the SLA sweep) — safe to start on several machines: one lease holder acts."
+    help = "Enqueue periodic jobs (the SLA sweep, classifier retraining) — safe to start on several machines: one lease holder acts."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one tick, then exit")
@@ -23,6 +24,10 @@ class Command(BaseCommand):
             if lease_acquire(name="periodic", holder=me, ttl_seconds=interval * 3):
                 result = sla_sweep_task.enqueue()
                 self.stdout.write(f"{me}: enqueued SLA sweep {result.id}")
+                # Nightly-ish: each street's text classifier relearns from its newly closed cases.
+                stale = retrain_due(max_age_hours=settings.WANGGE_RETRAIN_HOURS)
+                if stale:
+                    self.stdout.write(f"{me}: enqueued classifier retraining for jurisdictions {stale}")
             if once:
                 return
             time.sleep(interval)
