@@ -41,3 +41,39 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category or '*'} → {self.department or self.layer}"
+
+
+class ClassifierSource(models.TextChoices):
+    SEED = "seed", _("Category names and keywords")
+    HISTORY = "history", _("Closed cases")
+    SEED_HISTORY = "seed+history", _("Category keywords and closed cases")
+    CSV = "csv", _("Imported CSV")
+
+
+class ClassifierModel(models.Model):
+    """A trained free-text classifier (text → minor category code) of one jurisdiction.
+
+    ``blob`` is ``wangge.routing.classify.Model.to_bytes()``; at most one row per jurisdiction is active,
+    and that one answers ``classify_text``. Older rows stay for comparison and rollback."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE, related_name="classifier_models")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    blob = models.BinaryField()
+    labels = models.JSONField(default=list, help_text=_("the labels (category codes) the model can answer"))
+    n_samples = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True,
+                               help_text=_("cross-validated macro-F1 and accuracy, when measured"))
+    source = models.CharField(_("source"), max_length=20, choices=ClassifierSource.choices)
+    active = models.BooleanField(_("active"), default=False)
+
+    class Meta:
+        verbose_name = _("classifier model")
+        verbose_name_plural = _("classifier models")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction"], condition=models.Q(active=True),
+                                    name="classifier_one_active_per_jurisdiction"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id}/{self.pk} {self.source} ({len(self.labels)} labels)"

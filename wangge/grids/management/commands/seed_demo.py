@@ -23,6 +23,10 @@ class Command(BaseCommand):
             from wangge.cases.demo import demo_cases_load
 
             demo_cases_load(jurisdiction=jurisdiction)
+        if apps.is_installed("wangge.intake"):  # and intake a few reports, some waiting for triage
+            from wangge.intake.demo import demo_reports_load
+
+            demo_reports_load(jurisdiction=jurisdiction)
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {jurisdiction.name}: {jurisdiction.grids.count()} grids, {jurisdiction.layers.count()} layers. "
             f"Demo logins (password {DEMO_PASSWORD}): admin, operator, leader, gw01, h-urban, h-police …"
