@@ -45,9 +45,10 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_CHUNK = 2000
-# Rows per commit transaction. Small: on SQLite a chunk holds the single write lock (other users' writes wait up
-# to busy_timeout, 5 s), on PostgreSQL it holds the day's case-number counter row; ~50 reports take well under 1 s.
-COMMIT_CHUNK = 50
+# Orders per commit transaction. Small: on SQLite a chunk holds the database's one write lock (other users' writes
+# wait up to busy_timeout, 5 s), on PostgreSQL the day's case-number counter row; report_submit takes 30–80 ms an
+# order on 2 busy cores (benchmarks/RESULTS.md), so 20 orders hold it for about 1 s at worst.
+COMMIT_CHUNK = 20
 STALE_AFTER = timedelta(minutes=2)  # a committing import whose job has been silent this long may be resumed
 S = HotlineImportStatus
 

@@ -73,6 +73,8 @@ _ROOM = re.compile(r"\d+(?:单元|室|楼|层|F|f)")
 _LANE = re.compile(r"(\d+)弄(?!堂)")
 _NUMBER = re.compile(r"(\d+(?:-\d+)?)号")
 _BARE = re.compile(r"^(\d+(?:-\d+)?)(?![\d单元室楼层])")
+_BARE_AFTER_LANE = re.compile(r"§(\d+(?:-\d+)?)(?![\d单元室楼层])")
+_LEADING_CN = re.compile(rf"^([{_CN_NUM}]+)")
 
 
 def cn_to_int(text: str) -> int:
@@ -170,6 +172,11 @@ class ParsedAddress:
                             building=self.building)
 
 
+def _number_follows(text: str, i: int) -> bool:
+    """A house number starts at text[i]: digits, or at least two Chinese numerals (one alone is 一带, 两侧 …)."""
+    return i < len(text) and (text[i].isdigit() or (text[i] in _CN_NUM and text[i + 1:i + 2] in tuple(_CN_NUM)))
+
+
 class RoadMatcher:
     """Finds known roads in a text, tolerant of a wrong or missing suffix (长寿街 / 长寿 for 长寿路)."""
 
@@ -193,8 +200,8 @@ class RoadMatcher:
                 out.append((name, m.start(), m.start() + len(name)))
             elif name + suffix in self.roads:
                 out.append((name + suffix, m.start(), m.end()))
-            elif name in self.by_stem and (suffix or m.end() < len(text) and text[m.end()].isdigit()):
-                # a stem with another suffix (长寿街 → 长寿路) or none before the number (长寿123号)
+            elif name in self.by_stem and (suffix or _number_follows(text, m.end())):
+                # a stem with another suffix (长寿街 → 长寿路) or none before the number (长寿123号, 长寿一百二十三)
                 out.append((self.by_stem[name], m.start(), m.end()))
         return out
 
@@ -213,7 +220,7 @@ def parse_address(text: str, *, roads: RoadMatcher | None = None, jurisdiction_n
         return p
     # The main road is the one a number follows; another road named is the crossing (近XX路 / XX路口).
     near = [f for f in found if s[max(0, f[1] - 2):f[1]].endswith(("近", "临", "邻", "靠"))]
-    main = next((f for f in found if f[2] < len(s) and s[f[2]].isdigit()),
+    main = next((f for f in found if _number_follows(s, f[2])),
                 next((f for f in found if f not in near), found[0]))
     p.road = main[0]
     others = [f for f in found if f[0] != main[0]]
@@ -221,10 +228,14 @@ def parse_address(text: str, *, roads: RoadMatcher | None = None, jurisdiction_n
         p.cross_road = others[0][0]
     nxt = min((f[1] for f in found if f[1] >= main[2]), default=len(s))
     tail = s[main[2]:nxt]
+    lead = _LEADING_CN.match(tail)  # 长寿路一百二十三 (号 left out, the number in Chinese numerals)
+    if lead and (lead.end() == len(tail) or len(lead.group(1)) > 1):  # one numeral alone: 一带, 两侧, 一段 …
+        tail = str(cn_to_int(lead.group(1))) + tail[lead.end():]
+    # Parts are cut out of the tail; "§" marks where a 弄 or 支弄 ended (a house number may follow without 号).
     m = _SUB_LANE.search(tail)
     if m:
         p.sub_lane = normalize_number(m.group(1))
-        tail = tail[: m.start()] + "|" + tail[m.end():]
+        tail = tail[: m.start()] + "§" + tail[m.end():]
     m = _BUILDING.search(tail)
     if m:
         p.building = normalize_number(m.group(1))
@@ -233,19 +244,18 @@ def parse_address(text: str, *, roads: RoadMatcher | None = None, jurisdiction_n
     m = _LANE.search(tail)
     if m:
         p.lane = normalize_number(m.group(1))
-        after = tail[m.end():]
-        tail = tail[: m.start()] + "|" + after
-        bare = _BARE.match(after)
-        if bare and not _NUMBER.search(after):
-            p.number = _house_number(bare.group(1))  # 123弄4 (号 left out)
-    if not p.number:
-        m = _NUMBER.search(tail)
-        if m:
-            p.number = _house_number(m.group(1))
-        elif not p.lane:
-            bare = _BARE.match(tail)
-            if bare:
-                p.number = _house_number(bare.group(1))  # 长寿路123 (号 left out)
+        tail = tail[: m.start()] + "§" + tail[m.end():]
+    m = _NUMBER.search(tail)
+    if m:
+        p.number = _house_number(m.group(1))
+    elif "§" in tail:
+        bare = _BARE_AFTER_LANE.search(tail)
+        if bare:
+            p.number = _house_number(bare.group(1))  # 123弄4, 123弄2支弄5 (号 left out)
+    else:
+        bare = _BARE.match(tail)
+        if bare:
+            p.number = _house_number(bare.group(1))  # 长寿路123 (号 left out)
     return p
 
 
@@ -343,7 +353,7 @@ class GazetteerIndex:
                 tries.append(("swapped", address_key(road=p.road, lane=p.lane, sub_lane=p.sub_lane, number=p.building)))
         elif p.lane and p.number:
             tries.append(("swapped", address_key(road=p.road, lane=p.lane, sub_lane=p.sub_lane, building=p.number)))
-        if p.sub_lane:
+        if p.sub_lane and (p.number or p.building):
             tries.append(("no_sub_lane", address_key(road=p.road, lane=p.lane, number=p.number, building=p.building)))
             tries.append(("no_sub_lane", address_key(road=p.road, lane=p.lane, number=p.number)))
         for level, key in tries:

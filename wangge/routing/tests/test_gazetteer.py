@@ -29,6 +29,12 @@ ROADS = RoadMatcher(["长寿路", "西康路", "常德路", "梅岭北路", "光
     ("长寿路123", "长寿路", "", "", "123", "", ""),
     ("长寿路123弄4", "长寿路", "123", "", "4", "", ""),
     ("长寿路123弄2支弄5号", "长寿路", "123", "2", "5", "", ""),
+    ("长寿路123弄2支弄5", "长寿路", "123", "2", "5", "", ""),
+    ("长寿路一百二十三", "长寿路", "", "", "123", "", ""),  # 号 left out, Chinese numerals
+    ("长寿123旁边", "长寿路", "", "", "123", "", ""),
+    ("长寿一百二十三旁边", "长寿路", "", "", "123", "", ""),  # neither 路 nor 号
+    ("长寿路一带", "长寿路", "", "", "", "", ""),  # "around 长寿路", not number 1
+    ("长寿路两侧", "长寿路", "", "", "", "", ""),
     ("长寿路123弄5号楼3单元401室", "长寿路", "123", "", "", "5", ""),
     ("长寿路123弄7幢", "长寿路", "123", "", "", "7", ""),
     ("长寿路123弄8栋2楼", "长寿路", "123", "", "", "8", ""),
@@ -134,6 +140,7 @@ def test_exact_then_each_fallback_is_less_sure(gaz):
     swapped = g("长寿路23弄9号")  # the building written as a house number
     assert g("长寿路二十三弄").level == "exact"  # the lane's entrance is an address of its own
     lane = g("长寿路23弄99号")  # no such house in the lane: the lane
+    assert g("长寿路23弄1支弄").level == "lane"  # a sub-lane without a house: the lane, not "almost exact"
     interpolated = g("长寿路21号")  # between 19 and 25 on the odd side
     lane_as_number = g("长寿路31弄")  # no lane 31: its number on the street front
     crossing = g("长寿路西康路口")
