@@ -81,8 +81,8 @@ def test_healthz(db):
 
 
 def test_livez_answers_without_the_database():
-    from django.test.utils import CaptureQueriesContext
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
         response = Client().get("/livez")
