@@ -50,7 +50,7 @@ class Report(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=9, unique=True, default=new_tracking_code)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001 - NULL: no key
     # sha256 of the content: the same report sent twice within seconds is one report.
-    fingerprint = models.CharField(max_length=64, db_index=True)
+    fingerprint = models.CharField(max_length=64)
     # Who sent it, hashed (IP, API token, user): floods from one source are throttled.
     source_key = models.CharField(max_length=64, blank=True)
     external_id = models.CharField(_("external id"), max_length=64, blank=True, help_text="e.g. the 12345 work-order number")
@@ -100,6 +100,8 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["jurisdiction", "status", "-created_at"], name="report_triage_queue"),
             models.Index(fields=["jurisdiction", "source_key", "-created_at"], name="report_source_recent"),
+            # The repeat check (same content within seconds): without it SQLite scans the street's reports.
+            models.Index(fields=["jurisdiction", "fingerprint", "created_at"], name="report_fingerprint_recent"),
         ]
 
     def __str__(self) -> str:
