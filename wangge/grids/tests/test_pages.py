@@ -80,7 +80,7 @@ def test_healthz(db):
     assert Client().get("/healthz").json()["status"] == "ok"
 
 
-def test_livez_answers_without_the_database():
+def test_livez_answers_without_the_database(db):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
