@@ -250,7 +250,7 @@ def test_missing_and_invalid_parameters_are_the_specs_errors(client, o311):
     spec_error(client.get(f"{BASE}/services.csv"), 400, "xml")
     spec_error(client.get(f"{BASE}/nothing/here.json"), 404)
     spec_error(client.get(f"{BASE}/requests/20990101-0001.xml"), 404, "xml")
-    spec_error(client.get(f"{BASE}/tokens/XXXX-XXXX.json"), 404)
+    spec_error(client.get(f"{BASE}/tokens/ZZZZ-ZZZZ.json"), 404)
 
 
 def test_an_address_only_request_gets_a_token_then_its_request_id_once_filed(client, o311):
