@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("wangge.grids.urls")),
     path("", include("wangge.cases.urls")),
     path("", include("wangge.intake.urls")),
+    path("", include("wangge.stations.urls")),
+    path("", include("wangge.unions.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "wangge.routing",
     "wangge.cases",
     "wangge.intake",
+    "wangge.stations",
+    "wangge.unions",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +138,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -12,6 +12,8 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Street leader")
     GRID_WORKER = "grid_worker", _("Grid worker")
     HANDLER = "handler", _("Department handler")
+    UNION_STAFF = "union_staff", _("Union staff")
+    STATION_HOST = "station_host", _("Station host")
 
 
 # Roles that see the whole jurisdiction (every grid, unmasked personal data).

@@ -27,6 +27,14 @@ class Command(BaseCommand):
             from wangge.intake.demo import demo_reports_load
 
             demo_reports_load(jurisdiction=jurisdiction)
+        if apps.is_installed("wangge.stations"):  # rest stations and merchant pledges for riders
+            from wangge.stations.demo import demo_stations_load
+
+            demo_stations_load(jurisdiction=jurisdiction)
+        if apps.is_installed("wangge.unions"):  # a union to join, services, a needs survey
+            from wangge.unions.demo import demo_unions_load
+
+            demo_unions_load(jurisdiction=jurisdiction)
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {jurisdiction.name}: {jurisdiction.grids.count()} grids, {jurisdiction.layers.count()} layers. "
             f"Demo logins (password {DEMO_PASSWORD}): admin, operator, leader, gw01, h-urban, h-police …"
