@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wangge.intake",
     "wangge.stations",
     "wangge.unions",
+    "wangge.outreach",
 ]
 
 MIDDLEWARE = [

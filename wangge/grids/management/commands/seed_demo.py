@@ -35,6 +35,10 @@ class Command(BaseCommand):
             from wangge.unions.demo import demo_unions_load
 
             demo_unions_load(jurisdiction=jurisdiction)
+        if apps.is_installed("wangge.outreach"):  # the service catalogue, events, a needs survey, the convention
+            from wangge.outreach.demo import demo_outreach_load
+
+            demo_outreach_load(jurisdiction=jurisdiction)
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {jurisdiction.name}: {jurisdiction.grids.count()} grids, {jurisdiction.layers.count()} layers. "
             f"Demo logins (password {DEMO_PASSWORD}): admin, operator, leader, gw01, h-urban, h-police …"
