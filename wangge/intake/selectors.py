@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet
+from django.db import NotSupportedError
+from django.db.models import F, Lookup, QuerySet
 from django.utils.translation import gettext as _
 
 from wangge.cases.models import Case, CaseEvent
@@ -32,14 +33,34 @@ def triage_queue(*, jurisdiction: Jurisdiction, reason: str | None = None) -> Qu
           .select_related("category__parent", "duplicate_of", "case", "suggested_department")
           .prefetch_related("photos").order_by("created_at", "id"))
     if reason:
-        qs = qs.filter(triage_reasons__contains=reason) if _json_contains_supported() else qs
+        qs = qs.filter(JSONArrayHas(F("triage_reasons"), reason))
     return qs
 
 
-def _json_contains_supported() -> bool:
-    from django.db import connection
+class JSONArrayHas(Lookup):
+    """True where a JSON array column holds the given string as one of its elements, on SQLite and PostgreSQL.
 
-    return connection.features.supports_json_field_contains
+    Django's JSONField `__contains` is not supported on SQLite (a filter on it would have to be skipped), so the
+    array is searched with each database's own JSON functions: `json_each` on SQLite, `@>` on PostgreSQL (an
+    array contains a one-element array of the value; the GIN-indexable form)."""
+
+    lookup_name = "array_has"
+    prepare_rhs = False
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        # lhs is the compiled column; the value travels as a parameter.
+        sql = f"EXISTS (SELECT 1 FROM json_each({lhs}) AS je WHERE je.type = 'text' AND je.value = %s)"  # noqa: S608
+        return sql, (*lhs_params, str(self.rhs))
+
+    def as_postgresql(self, compiler, connection):
+        import json
+
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} @> %s::jsonb", (*lhs_params, json.dumps([str(self.rhs)]))
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError(f"JSONArrayHas is written for SQLite and PostgreSQL, not {connection.vendor}.")
 
 
 def public_text(text: str, limit: int = 80) -> str:
