@@ -75,9 +75,9 @@ def test_no_signup_after_the_event_started_or_sign_up_closed(outreach):
 
 
 def test_unknown_event_other_street_and_withdrawn_service_are_404(outreach, territory):
-    from wangge.core.services import jurisdiction_upsert
-    from wangge.core.geo import to_geojson
     from conftest import metres
+    from wangge.core.geo import to_geojson
+    from wangge.core.services import jurisdiction_upsert
 
     other = jurisdiction_upsert(code="T2", name="别的街道", boundary=to_geojson(metres(2000, 0, 3000, 1000), 9))
     with pytest.raises(NotFound):
