@@ -190,6 +190,8 @@ WANGGE_OFFICE_HOURS = os.environ.get("WANGGE_OFFICE_HOURS", "09:00-12:00,13:30-1
 WANGGE_SLA_WARN_SHARE = float(os.environ.get("WANGGE_SLA_WARN_SHARE", "0.8"))
 WANGGE_REOPEN_DAYS = int(os.environ.get("WANGGE_REOPEN_DAYS", "7"))
 WANGGE_NOTIFY_BACKENDS = env_list("WANGGE_NOTIFY_BACKENDS", "wangge.cases.notify.LoggingBackend")
+# SMS provider for one-time phone codes (union joining …): a dotted class path; the default only logs.
+WANGGE_SMS_BACKEND = os.environ.get("WANGGE_SMS_BACKEND", "wangge.unions.sms.LoggingSmsBackend")
 WANGGE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("WANGGE_SWEEP_INTERVAL_SECONDS", "60"))
 WANGGE_MAX_PHOTO_BYTES = int(os.environ.get("WANGGE_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
 WANGGE_KEEP_PHOTO_LOCATION = env_bool("WANGGE_KEEP_PHOTO_LOCATION", False)
