@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wangge.stations import views
 
 app_name = "stations"
-urlpatterns: list = []
+urlpatterns = [
+    path("stations/", views.finder_page, name="finder"),
+    path("stations/host/", views.host_console, name="host_console"),
+    path("stations/host/<int:station_id>/", views.host_station, name="host_station"),
+    path("stations/host/<int:station_id>/<str:verb>/", views.host_action, name="host_action"),
+    path("stations/pledges/", views.pledge_map, name="pledges"),
+    path("stations/pledges/<int:pledge_id>/follow-up/", views.pledge_follow_up, name="pledge_follow_up"),
+    path("stations/<int:station_id>/", views.station_page, name="detail"),
+    path("stations/<int:station_id>/feedback/", views.station_feedback, name="feedback"),
+    path("stations/<int:station_id>/checkin/", views.station_checkin, name="checkin"),
+    path("stations/<int:station_id>/poster/", views.station_poster, name="poster"),
+]

@@ -1,0 +1,365 @@
+"""Writes of the stations app: stations, their hours and live status, feedback, check-ins, merchant pledges.
+
+Every write is a keyword-only atomic service. Who may write: a station host edits only the stations they host
+(StationHost); operators, administrators and union staff of the station's street edit all of its stations
+and pledges. Bad input raises an ApplicationError subclass with a precise message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.accounts.models import Role
+from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
+from wangge.core.models import Jurisdiction
+from wangge.stations import hours as H
+from wangge.stations.models import (
+    Amenity,
+    FeedbackKind,
+    HostType,
+    HoursException,
+    LiveStatus,
+    OpeningHours,
+    Pledge,
+    PledgeKind,
+    Station,
+    StationCheckIn,
+    StationFeedback,
+    StationHost,
+    StationKind,
+)
+
+# Roles that run every station and pledge of their street.
+STATION_STAFF_ROLES = (Role.ADMIN, Role.OPERATOR, Role.UNION_STAFF)
+# Roles that may read the pledge map and station statistics of their street (the leader reads, does not edit).
+STATION_READ_ROLES = (*STATION_STAFF_ROLES, Role.LEADER)
+
+
+class Throttled(ApplicationError):
+    status = 429
+    code = "throttled"
+
+
+# --- permissions ------------------------------------------------------------------------------------------
+
+def is_station_staff(user, jurisdiction_id: int, *, read: bool = False) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    roles = STATION_READ_ROLES if read else STATION_STAFF_ROLES
+    return user.role in roles and user.jurisdiction_id == jurisdiction_id
+
+
+def can_edit_station(user, station: Station) -> bool:
+    if is_station_staff(user, station.jurisdiction_id):
+        return True
+    return bool(getattr(user, "is_authenticated", False)
+                and StationHost.objects.filter(station=station, user=user).exists())
+
+
+def _require_edit(actor, station: Station) -> None:
+    """`actor=None` is the system itself (demo data, commands); views and the API always pass the request's user."""
+    if actor is not None and not can_edit_station(actor, station):
+        raise PermissionDenied("Only this station's hosts and the street's staff may change it.")
+
+
+def _require_staff(actor, jurisdiction: Jurisdiction) -> None:
+    if actor is not None and not is_station_staff(actor, jurisdiction.pk):
+        raise PermissionDenied("Only operators, administrators and union staff of this street may do this.")
+
+
+# --- input checks -----------------------------------------------------------------------------------------
+
+def amenity_mask(codes: Iterable[str] | str | None) -> int:
+    """Bitmask from amenity codes ("water,toilet" or a list); an unknown code is refused by name."""
+    if codes is None:
+        return 0
+    if isinstance(codes, str):
+        codes = [c for c in codes.replace("，", ",").split(",")]
+    mask = 0
+    unknown = []
+    for code in codes:
+        code = code.strip().lower()
+        if not code:
+            continue
+        if code not in Amenity.BITS:
+            unknown.append(code)
+        else:
+            mask |= Amenity.BITS[code]
+    if unknown:
+        raise ApplicationError(f"Unknown amenity {', '.join(repr(u) for u in unknown)}; known: "
+                               f"{', '.join(Amenity.BITS)}.", code="unknown_amenity",
+                               details={"unknown": unknown, "known": list(Amenity.BITS)})
+    return mask
+
+
+def _choice(value: str, choices, what: str) -> str:
+    if value not in choices.values:
+        raise ApplicationError(f"Unknown {what} {value!r}; one of: {', '.join(choices.values)}.", code=f"invalid_{what}")
+    return value
+
+
+def location_inside(*, jurisdiction: Jurisdiction, lon, lat, crs: str = "wgs84") -> dict:
+    """WGS84 (lon, lat) and grid of a place that must lie inside the street; anything else is a clear 422."""
+    from wangge.routing.services import locate_point
+
+    if lon is None or lat is None:
+        raise ApplicationError("A location (lon, lat) is required.", code="invalid_coordinates")
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("Longitude and latitude must be numbers.", code="invalid_coordinates") from exc
+    if crs not in ("wgs84", "gcj02", "bd09"):
+        raise ApplicationError(f"Unknown coordinate system {crs!r}: wgs84, gcj02 or bd09.", code="invalid_coordinates")
+    located = locate_point(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
+    if not located["inside_jurisdiction"]:
+        raise ApplicationError(f"({lon}, {lat}) is outside {jurisdiction.name}.", code="outside_jurisdiction")
+    return {"lon": located["wgs84"]["lon"], "lat": located["wgs84"]["lat"],
+            "grid_id": located["grid"]["id"] if located["grid"] else None}
+
+
+def _text(value: str, limit: int, what: str, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ApplicationError(f"The {what} is required.", code=f"invalid_{what.replace(' ', '_')}")
+    if len(value) > limit:
+        raise ApplicationError(f"The {what} is longer than {limit} characters.", code=f"invalid_{what.replace(' ', '_')}")
+    return value
+
+
+def _phone(value: str) -> str:
+    value = "".join((value or "").split())
+    if value and not (7 <= len(value) <= 20 and all(c.isdigit() or c in "+-" for c in value)):
+        raise ApplicationError("The phone number is not valid.", code="invalid_phone")
+    return value
+
+
+def _hours_error(exc: H.HoursError) -> ApplicationError:
+    return ApplicationError(str(exc), code="invalid_hours")
+
+
+# --- stations ---------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def station_create(*, jurisdiction: Jurisdiction, actor, name: str, lon, lat, crs: str = "wgs84",
+                   kind: str = StationKind.WARM_NEW, host_type: str = HostType.COMMUNITY, address: str = "",
+                   phone: str = "", amenities: Iterable[str] = (), note: str = "") -> Station:
+    _require_staff(actor, jurisdiction)
+    where = location_inside(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
+    station = Station(
+        jurisdiction=jurisdiction, name=_text(name, 100, "name", required=True),
+        kind=_choice(kind, StationKind, "kind"), host_type=_choice(host_type, HostType, "host_type"),
+        address=_text(address, 200, "address"), phone=_phone(phone), lon=where["lon"], lat=where["lat"],
+        grid_id=where["grid_id"], amenities=amenity_mask(amenities), note=_text(note, 300, "note"),
+        status_updated_at=timezone.now(),
+    )
+    station.save()
+    return station
+
+
+def station_get(*, station_id: int, jurisdiction: Jurisdiction | None = None, active_only: bool = True) -> Station:
+    qs = Station.objects.filter(pk=station_id)
+    if jurisdiction is not None:
+        qs = qs.filter(jurisdiction=jurisdiction)
+    if active_only:
+        qs = qs.filter(active=True)
+    station = qs.select_related("jurisdiction").first()
+    if station is None:
+        raise NotFound(f"Station {station_id} not found.")
+    return station
+
+
+@transaction.atomic
+def station_status_set(*, station: Station, actor, status: str, note: str | None = None) -> Station:
+    """Live status (open as usual / full / closed right now), set by a host from the console or the API."""
+    _require_edit(actor, station)
+    status = _choice(status, LiveStatus, "status")
+    fields = {"live_status": status, "status_updated_at": timezone.now(), "updated_at": timezone.now()}
+    if note is not None:
+        fields["note"] = _text(note, 300, "note")
+    Station.objects.filter(pk=station.pk).update(**fields)
+    station.refresh_from_db()
+    return station
+
+
+@transaction.atomic
+def station_amenities_set(*, station: Station, actor, amenities: Iterable[str]) -> Station:
+    _require_edit(actor, station)
+    mask = amenity_mask(list(amenities))
+    Station.objects.filter(pk=station.pk).update(amenities=mask, updated_at=timezone.now())
+    station.refresh_from_db()
+    return station
+
+
+@transaction.atomic
+def station_hours_set(*, station: Station, actor, week: dict[int, str] | list[tuple[int, int, int]]) -> list[OpeningHours]:
+    """Replace the weekly schedule. `week`: {weekday: "08:00-12:00, 13:00-22:00"} (text, as hosts type it) or
+    (weekday, start, end) minute rows. Malformed times, equal open and close, and overlaps (also across
+    midnight) are refused and the old schedule stays."""
+    _require_edit(actor, station)
+    try:
+        if isinstance(week, dict):
+            rows = []
+            for weekday, text in week.items():
+                w = int(weekday)
+                if not 0 <= w <= 6:
+                    raise H.HoursError(f"Weekday {weekday} does not exist (0 = Monday … 6 = Sunday).")
+                try:
+                    rows.extend((w, s, e) for s, e in H.parse_day(text))
+                except H.HoursError as exc:
+                    raise H.HoursError(f"{H.WEEKDAYS[w]}: {exc}") from exc
+        else:
+            rows = [(int(w), int(s), int(e)) for w, s, e in week]
+        rows = H.validate_week(rows)
+    except (TypeError, ValueError) as exc:
+        raise _hours_error(exc if isinstance(exc, H.HoursError) else H.HoursError(f"Malformed hours: {exc}")) from exc
+    Station.objects.select_for_update().filter(pk=station.pk).first()  # one edit of a schedule at a time
+    OpeningHours.objects.filter(station=station).delete()
+    made = OpeningHours.objects.bulk_create(OpeningHours(station=station, weekday=w, start=s, end=e) for w, s, e in rows)
+    Station.objects.filter(pk=station.pk).update(updated_at=timezone.now())
+    return made
+
+
+@transaction.atomic
+def station_exception_set(*, station: Station, actor, day: date, hours: str = "", note: str = "") -> HoursException:
+    """A dated exception: `hours` empty = closed all day (holiday closure), else one range like '10:00-16:00'."""
+    _require_edit(actor, station)
+    if not isinstance(day, date):
+        raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date")
+    today = timezone.localdate()
+    if day < today - timedelta(days=1):
+        raise ApplicationError("The date has passed; exceptions are for today or later.", code="invalid_date")
+    try:
+        intervals = H.validate_day(H.parse_day(hours))
+    except H.HoursError as exc:
+        raise _hours_error(exc) from exc
+    if len(intervals) > 1:
+        raise ApplicationError("An exception has one opening range (or none: closed all day).", code="invalid_hours")
+    start, end = intervals[0] if intervals else (None, None)
+    exc_row, _created = HoursException.objects.update_or_create(
+        station=station, date=day,
+        defaults={"closed": not intervals, "start": start, "end": end, "note": _text(note, 100, "note")})
+    return exc_row
+
+
+@transaction.atomic
+def station_exception_delete(*, station: Station, actor, exception_id: int) -> None:
+    _require_edit(actor, station)
+    deleted, _ = HoursException.objects.filter(station=station, pk=exception_id).delete()
+    if not deleted:
+        raise NotFound(f"Exception {exception_id} not found.")
+
+
+@transaction.atomic
+def station_host_add(*, station: Station, actor, user) -> StationHost:
+    _require_staff(actor, station.jurisdiction)
+    if user.jurisdiction_id != station.jurisdiction_id:
+        raise ApplicationError("The host must belong to the station's street.", code="invalid_host")
+    host, _ = StationHost.objects.get_or_create(station=station, user=user)
+    return host
+
+
+# --- riders: feedback and check-ins -----------------------------------------------------------------------
+
+def source_key_for(*, ip: str = "", user=None) -> str:
+    raw = f"user:{user.pk}" if getattr(user, "pk", None) else f"ip:{ip}"
+    return hashlib.sha256(f"{settings.SECRET_KEY}|stations|{raw}".encode()).hexdigest()[:32]
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    count, _, seconds = str(getattr(settings, name, default)).partition("/")
+    return int(count), int(seconds or 60)
+
+
+@transaction.atomic
+def feedback_submit(*, station: Station, text: str, kind: str = FeedbackKind.SUGGESTION, rating: int | None = None,
+                    phone: str = "", source_key: str = "") -> StationFeedback:
+    """A rider's word about a station. At most WANGGE_STATION_FEEDBACK_RATE (default 5 per 10 minutes) from one
+    source; beyond that 429 and nothing is written."""
+    text = _text(text, 1000, "text", required=True)
+    kind = _choice(kind, FeedbackKind, "kind")
+    if rating is not None and (not isinstance(rating, int) or not 1 <= rating <= 5):
+        raise ApplicationError("The rating is a whole number from 1 to 5.", code="invalid_rating")
+    phone = _phone(phone)
+    if source_key:
+        limit, seconds = _rate("WANGGE_STATION_FEEDBACK_RATE", "5/600")
+        recent = StationFeedback.objects.filter(source_key=source_key,
+                                                created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()
+        if recent >= limit:
+            raise Throttled(f"Too much feedback from one source: at most {limit} in {max(1, seconds // 60)} minutes. "
+                            "Try again later.", details={"limit": limit, "window_seconds": seconds})
+    return StationFeedback.objects.create(station=station, kind=kind, rating=rating, text=text, phone=phone,
+                                          source_key=source_key)
+
+
+def _visitor(ip: str, day: date) -> str:
+    """A per-day hash: the same phone counts once per station and half hour, and cannot be followed across days."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}|checkin|{day.isoformat()}|{ip}".encode()).hexdigest()[:32]
+
+
+@transaction.atomic
+def checkin_record(*, station: Station, ip: str = "") -> tuple[StationCheckIn, bool]:
+    """An anonymous visit. A repeat tap from the same source at the same station within 30 minutes is the same
+    visit (returned, created False); more than WANGGE_STATION_CHECKIN_RATE (default 30 an hour) from one
+    source is a flood (429)."""
+    now = timezone.now()
+    local = timezone.localtime(now)
+    visitor = _visitor(ip, local.date()) if ip else ""
+    if visitor:
+        same = (StationCheckIn.objects.filter(station=station, visitor=visitor, at__gte=now - timedelta(minutes=30))
+                .order_by("-at").first())
+        if same is not None:
+            return same, False
+        limit, seconds = _rate("WANGGE_STATION_CHECKIN_RATE", "30/3600")
+        if StationCheckIn.objects.filter(visitor=visitor, at__gte=now - timedelta(seconds=seconds)).count() >= limit:
+            raise Throttled("Too many check-ins from one source. Try again later.",
+                            details={"limit": limit, "window_seconds": seconds})
+    row = StationCheckIn.objects.create(station=station, at=now, local_date=local.date(), local_hour=local.hour,
+                                        visitor=visitor)
+    return row, True
+
+
+# --- merchant pledges -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def pledge_create(*, jurisdiction: Jurisdiction, actor, merchant: str, kind: str, text: str, valid_from: date,
+                  valid_until: date | None, lon, lat, crs: str = "wgs84", address: str = "", contact_name: str = "",
+                  contact_phone: str = "", station: Station | None = None) -> Pledge:
+    _require_staff(actor, jurisdiction)
+    if not isinstance(valid_from, date) or (valid_until is not None and not isinstance(valid_until, date)):
+        raise ApplicationError("Validity dates must be dates (YYYY-MM-DD).", code="invalid_date")
+    if valid_until is not None and valid_until < valid_from:
+        raise ApplicationError("The pledge ends before it starts.", code="invalid_date")
+    if station is not None and station.jurisdiction_id != jurisdiction.pk:
+        raise ApplicationError("The station belongs to another street.", code="invalid_station")
+    where = location_inside(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
+    return Pledge.objects.create(
+        jurisdiction=jurisdiction, merchant=_text(merchant, 100, "merchant", required=True),
+        kind=_choice(kind, PledgeKind, "kind"), text=_text(text, 500, "text", required=True), valid_from=valid_from,
+        valid_until=valid_until, address=_text(address, 200, "address"), lon=where["lon"], lat=where["lat"],
+        grid_id=where["grid_id"], contact_name=_text(contact_name, 50, "contact name"), contact_phone=_phone(contact_phone),
+        station=station, created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+@transaction.atomic
+def pledge_follow_up(*, pledge: Pledge, actor, note: str, renew_until: date | None = None) -> Pledge:
+    """Staff followed up an expired (or expiring) pledge: a note, and a new end date when the merchant renews."""
+    _require_staff(actor, pledge.jurisdiction)
+    note = _text(note, 300, "note", required=True)
+    fields = {"followed_up_at": timezone.now(), "followed_up_by": actor if getattr(actor, "pk", None) else None,
+              "follow_up_note": note}
+    if renew_until is not None:
+        if renew_until < timezone.localdate():
+            raise ApplicationError("A renewal must end today or later.", code="invalid_date")
+        fields["valid_until"] = renew_until
+    Pledge.objects.filter(pk=pledge.pk).update(**fields)
+    pledge.refresh_from_db()
+    return pledge

@@ -1,0 +1,268 @@
+"""Station pages: the rider's finder and a station's page (public, phone-sized), the printable poster, the
+hosts' console and the staff's pledge map with the expired-pledge follow-up list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from wangge.core.errors import ApplicationError, NotFound
+from wangge.grids.selectors import jurisdiction_for_user
+from wangge.intake.selectors import public_jurisdiction
+from wangge.stations import hours as H
+from wangge.stations import selectors, services
+from wangge.stations.models import Amenity, FeedbackKind, LiveStatus, Pledge
+
+
+def _weekday_labels() -> list[str]:
+    return [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+
+
+def _amenity_choices(selected: int = 0) -> list[dict]:
+    return [{"code": code, "label": label, "icon": icon, "checked": bool(selected & bit)}
+            for code, bit, label, icon in Amenity.CHOICES]
+
+
+def _public_jurisdiction(request):
+    try:
+        return public_jurisdiction(code=request.GET.get("j") or request.POST.get("j"))
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _station(station_id: int, **kw):
+    try:
+        return services.station_get(station_id=station_id, **kw)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def finder_page(request):
+    """找驿站: the rider shares their location (or pastes a map link), ticks what they need, and gets the
+    nearest stations open now with distance, hours and a directions link; merchants' pledges nearby."""
+    jurisdiction = _public_jurisdiction(request)
+    q = request.GET
+    wanted = [c for c in q.getlist("amenity") if c]
+    error, status, results, pledges, searched = "", 200, [], [], False
+    mask = 0
+    if q.get("lon") or q.get("link"):
+        searched = True
+        try:
+            mask = services.amenity_mask(wanted)
+            lon, lat = selectors.rider_point(lon=q.get("lon"), lat=q.get("lat"), crs=q.get("crs") or "wgs84",
+                                             link=(q.get("link") or "")[:500])
+            results = selectors.stations_nearest(jurisdiction=jurisdiction, lon=lon, lat=lat, amenities=mask, limit=5)
+            pledges = selectors.pledges_nearby(jurisdiction=jurisdiction, lon=lon, lat=lat, limit=5)
+        except ApplicationError as exc:
+            error, status = exc.message, exc.status
+    context = {"jurisdiction": jurisdiction, "amenities": _amenity_choices(mask), "results": results,
+               "pledges": pledges, "error": error, "searched": searched, "boundary": jurisdiction.boundary,
+               "link": q.get("link", "")}
+    if request.htmx:
+        return render(request, "stations/partials/results.html", context, status=status)
+    return render(request, "stations/finder.html", context, status=status)
+
+
+def _detail_context(request, station, **extra) -> dict:
+    card = selectors.station_public(station=station)
+    labels = _weekday_labels()
+    for day in card["week"]:
+        day["label"] = labels[day["weekday"]]
+    return {"s": card, "station": station, "feedback_kinds": FeedbackKind.choices,
+            "checkin": request.GET.get("checkin") == "1", "can_edit": services.can_edit_station(request.user, station),
+            "error": "", "notice": "", **extra}
+
+
+def station_page(request, station_id: int):
+    station = _station(station_id)
+    return render(request, "stations/detail.html", _detail_context(request, station))
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@require_POST
+def station_feedback(request, station_id: int):
+    station = _station(station_id)
+    rating = request.POST.get("rating") or None
+    try:
+        rating = int(rating) if rating is not None else None
+    except ValueError:
+        rating = -1
+    try:
+        user = request.user if request.user.is_authenticated else None
+        services.feedback_submit(station=station, text=request.POST.get("text", ""),
+                                 kind=request.POST.get("kind") or "suggestion", rating=rating,
+                                 phone=request.POST.get("phone", ""),
+                                 source_key=services.source_key_for(ip=_client_ip(request), user=user))
+    except ApplicationError as exc:
+        ctx = _detail_context(request, station, error=exc.message, form=request.POST)
+        response = render(request, "stations/detail.html", ctx, status=exc.status)
+        if exc.status == 429:
+            response["Retry-After"] = "600"
+        return response
+    return render(request, "stations/detail.html",
+                  _detail_context(request, station, notice=_("Thank you: your feedback was sent to the station.")))
+
+
+@require_POST
+def station_checkin(request, station_id: int):
+    station = _station(station_id)
+    try:
+        _row, created = services.checkin_record(station=station, ip=_client_ip(request))
+    except ApplicationError as exc:
+        return render(request, "stations/detail.html", _detail_context(request, station, error=exc.message),
+                      status=exc.status)
+    notice = _("Checked in. Welcome!") if created else _("You are already checked in here.")
+    return render(request, "stations/detail.html", _detail_context(request, station, notice=notice, checked_in=True))
+
+
+def station_poster(request, station_id: int):
+    """A printable A4 poster: name, hours, amenities and a QR code to the station's page with check-in."""
+    station = _station(station_id)
+    url = request.build_absolute_uri(reverse("stations:detail", args=[station.pk]) + "?checkin=1")
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(omitsize=True, border=2, dark="#000", light="#fff")
+    ctx = _detail_context(request, station)
+    ctx.update({"qr_svg": svg, "qr_url": url})
+    return render(request, "stations/poster.html", ctx)
+
+
+# --- hosts' console -----------------------------------------------------------------------------------------
+
+@login_required
+def host_console(request):
+    stations = list(selectors.stations_for_host(user=request.user))
+    if not stations and not (request.user.is_superuser or services.is_station_staff(
+            request.user, request.user.jurisdiction_id or 0)):
+        raise DjangoPermissionDenied("You host no station.")
+    return render(request, "stations/host_console.html", {"stations": stations})
+
+
+def _editable(request, station_id: int):
+    station = _station(station_id, active_only=False)
+    if not services.can_edit_station(request.user, station):
+        raise DjangoPermissionDenied("Only this station's hosts and the street's staff may change it.")
+    return station
+
+
+def _host_context(request, station, **extra) -> dict:
+    from wangge.stations.models import OpeningHours
+
+    rows = list(OpeningHours.objects.filter(station=station).order_by("weekday", "start"))
+    labels = _weekday_labels()
+    week = [{"weekday": w, "label": labels[w],
+             "text": ", ".join(f"{H.fmt(r.start)}-{H.fmt(r.end)}" for r in rows if r.weekday == w)} for w in range(7)]
+    staff = services.is_station_staff(request.user, station.jurisdiction_id)
+    ctx = {"station": station, "s": selectors.station_public(station=station), "week": week,
+           "amenities": _amenity_choices(station.amenities), "statuses": LiveStatus.choices,
+           "stats": selectors.checkin_stats(jurisdiction=station.jurisdiction, station_ids=[station.pk], days=30),
+           "feedback": selectors.feedback_for(station=station, unmasked=staff), "error": "", "notice": ""}
+    ctx["hour_counts"] = ctx["stats"]["stations"][0]["hours"] if ctx["stats"]["stations"] else [0] * 24
+    ctx["hour_rows"] = list(enumerate(ctx["hour_counts"]))
+    ctx["hour_max"] = max(ctx["hour_counts"]) or 1
+    ctx.update(extra)
+    return ctx
+
+
+@login_required
+def host_station(request, station_id: int):
+    station = _editable(request, station_id)
+    return render(request, "stations/host_station.html", _host_context(request, station))
+
+
+@login_required
+@require_POST
+def host_action(request, station_id: int, verb: str):
+    station = _editable(request, station_id)
+    p = request.POST
+    try:
+        if verb == "status":
+            services.station_status_set(station=station, actor=request.user, status=p.get("status", ""),
+                                        note=p.get("note"))
+        elif verb == "amenities":
+            services.station_amenities_set(station=station, actor=request.user, amenities=p.getlist("amenity"))
+        elif verb == "hours":
+            services.station_hours_set(station=station, actor=request.user,
+                                       week={w: p.get(f"day{w}", "") for w in range(7)})
+        elif verb == "exception":
+            try:
+                day = date.fromisoformat(p.get("date", ""))
+            except ValueError as exc:
+                raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date") from exc
+            services.station_exception_set(station=station, actor=request.user, day=day,
+                                           hours="" if p.get("closed") else p.get("hours", ""), note=p.get("note", ""))
+        elif verb == "exception-delete":
+            services.station_exception_delete(station=station, actor=request.user,
+                                              exception_id=int(p.get("exception") or 0))
+        else:
+            raise Http404("Unknown action.")
+    except ApplicationError as exc:
+        station.refresh_from_db()
+        ctx = _host_context(request, station, error=exc.message)
+        if verb == "hours":  # keep what the host typed so they can correct it
+            for day in ctx["week"]:
+                day["text"] = p.get(f"day{day['weekday']}", "")
+        return render(request, "stations/host_station.html", ctx, status=exc.status)
+    return redirect("stations:host_station", station_id=station.pk)
+
+
+# --- staff: pledges -----------------------------------------------------------------------------------------
+
+def _staff_jurisdiction(request):
+    user = request.user
+    jurisdiction = jurisdiction_for_user(user)
+    if not services.is_station_staff(user, jurisdiction.pk, read=True):
+        raise DjangoPermissionDenied("Only operators, administrators, union staff and leaders see the pledges.")
+    return jurisdiction
+
+
+@login_required
+def pledge_map(request):
+    jurisdiction = _staff_jurisdiction(request)
+    data = selectors.pledges_for_staff(jurisdiction=jurisdiction)
+    stations = list(selectors.station_list(jurisdiction=jurisdiction).filter(active=True)
+                    .values("id", "name", "lon", "lat", "live_status"))
+    ctx = {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
+           "stations": stations, "boundary": jurisdiction.boundary,
+           "can_follow_up": services.is_station_staff(request.user, jurisdiction.pk),
+           "map_data": {"pledges": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in p.items()
+                                     if k in ("id", "merchant", "kind_label", "text", "lon", "lat", "expired", "active",
+                                              "valid_until")} for p in data["pledges"]],
+                        "stations": stations},
+           "error": request.GET.get("error", "")}
+    return render(request, "stations/pledges.html", ctx)
+
+
+@login_required
+@require_POST
+def pledge_follow_up(request, pledge_id: int):
+    jurisdiction = _staff_jurisdiction(request)
+    pledge = Pledge.objects.filter(jurisdiction=jurisdiction, pk=pledge_id).first()
+    if pledge is None:
+        raise Http404("No such pledge.")
+    renew = None
+    try:
+        if request.POST.get("renew_until"):
+            try:
+                renew = date.fromisoformat(request.POST["renew_until"])
+            except ValueError as exc:
+                raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date") from exc
+        services.pledge_follow_up(pledge=pledge, actor=request.user, note=request.POST.get("note", ""),
+                                  renew_until=renew)
+    except ApplicationError as exc:
+        data = selectors.pledges_for_staff(jurisdiction=jurisdiction)
+        ctx = {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
+               "stations": [], "boundary": jurisdiction.boundary, "map_data": {"pledges": [], "stations": []},
+               "can_follow_up": True, "error": exc.message}
+        return render(request, "stations/pledges.html", ctx, status=exc.status)
+    return redirect("stations:pledges")
