@@ -5,8 +5,8 @@
 - `hotline_preview` (job) validates every row and decides, per order number, new / update / unchanged /
   refused, with notes (where the address lands, which category), into `HotlineImportRow`s.
 - `hotline_commit_request` + `hotline_commit` (job) write the orders chunk by chunk, each chunk one
-  transaction: its new orders, their reports (through `report_submit`, which files, joins or triages them)
-  and the rows marked done commit together or not at all. A crash leaves whole chunks; running the commit
+  transaction: its new orders, their reports (through intake's batch path `reports_submit_batch`, which files,
+  joins or triages each as `report_submit` would) and the rows marked done commit together or not at all. A crash leaves whole chunks; running the commit
   again finishes the rest (the rows know what is done, and the reports' idempotency keys make a retry safe).
   Chunks are claimed with SKIP LOCKED, so on PostgreSQL several workers can share one import.
 - `hotline_results` reads the orders' outcomes back in the hotline's layout (xlsx / csv in `hotline`).
@@ -45,10 +45,10 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_CHUNK = 2000
-# Orders per commit transaction. Small: on SQLite a chunk holds the database's one write lock (other users' writes
-# wait up to busy_timeout, 5 s), on PostgreSQL the day's case-number counter row; report_submit takes 30–80 ms an
-# order on 2 busy cores (benchmarks/RESULTS.md), so 20 orders hold it for about 1 s at worst.
-COMMIT_CHUNK = 20
+# Orders per commit transaction. On SQLite a chunk holds the database's one write lock (other users' writes wait
+# up to busy_timeout), on PostgreSQL the day's case-number counter row: keep a chunk's transaction short (about
+# 0.3 s for 500 orders through the batch path on 2 busy cores, benchmarks/RESULTS.md §5).
+COMMIT_CHUNK = 500
 STALE_AFTER = timedelta(minutes=2)  # a committing import whose job has been silent this long may be resumed
 S = HotlineImportStatus
 
@@ -345,7 +345,7 @@ def _commit_chunk(batch_id: int, chunk_size: int, context: dict) -> bool:
             return False
         if "matcher" not in context:
             context["matcher"] = _minor_categories(batch.jurisdiction)
-        _write_rows(batch, rows, context["matcher"])
+        _write_rows(batch, rows, context["matcher"], context)
         HotlineImportRow.objects.bulk_update(rows, ["done", "outcome", "order", "errors"])
         done = sum(1 for r in rows if r.action in (RowAction.CREATE, RowAction.UPDATE))
         HotlineImport.objects.filter(pk=batch_id).update(  # a progress counter never fails a chunk: capped
@@ -353,7 +353,8 @@ def _commit_chunk(batch_id: int, chunk_size: int, context: dict) -> bool:
     return True
 
 
-def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hotline.CategoryMatcher) -> None:
+def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hotline.CategoryMatcher,
+                context: dict) -> None:
     jurisdiction = batch.jurisdiction
     current = {o.order_no: o for o in HotlineOrder.objects.filter(jurisdiction=jurisdiction,
                                                                    order_no__in=[r.order_no for r in rows])}
@@ -380,20 +381,23 @@ def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hot
     for order in changed_orders:
         order.updated_at = now
     HotlineOrder.objects.bulk_update(changed_orders, [*hotline.ORDER_FIELDS, "last_import", "updated_at"])
-    submitted = []
+    waiting = []
     for r in rows:
         order = current[r.order_no]
         r.done, r.order = True, order
         if order.report_id is None:
-            report, error = _submit(jurisdiction, order, matcher)
-            if report is None:
-                r.outcome, r.errors = "failed", [*r.errors, error]
-                continue
-            order.report = report
-            submitted.append(order)
-            r.outcome = report.status  # filed / joined / triage / rejected
+            waiting.append((r, order))
         else:
             r.outcome = outcome[r.order_no]
+    submitted = []
+    for (r, order), (report, error) in zip(waiting, _submit_all(jurisdiction, [o for _, o in waiting], matcher, context),
+                                           strict=True):
+        if report is None:
+            r.outcome, r.errors = "failed", [*r.errors, error]
+            continue
+        order.report = report
+        submitted.append(order)
+        r.outcome = report.status  # filed / joined / triage / rejected
     HotlineOrder.objects.bulk_update(submitted, ["report"])
 
 
@@ -403,25 +407,28 @@ def _source_key(jurisdiction: Jurisdiction, order_no: str) -> str:
     return hashlib.sha256(f"hotline|{jurisdiction.pk}|{order_no}".encode()).hexdigest()[:32]
 
 
-def _submit(jurisdiction: Jurisdiction, order: HotlineOrder, matcher: hotline.CategoryMatcher) -> tuple[Report | None, str]:
-    from wangge.intake.services import report_submit
+def _submit_all(jurisdiction: Jurisdiction, orders: list[HotlineOrder], matcher: hotline.CategoryMatcher,
+                context: dict) -> list[tuple[Report | None, str]]:
+    """The orders' reports through intake's batch path (what `report_submit` would do with each, in a few
+    queries for the whole chunk): (report, "") or (None, why it was not received)."""
+    from wangge.intake import batch as intake_batch
 
-    key = f"hotline:{order.order_no}"
-    try:
-        report, _created = report_submit(
-            jurisdiction=jurisdiction, channel=Channel.HOTLINE, actor=None, description=order.content[:hotline.MAX_CONTENT],
-            address=order.address, category_code=matcher(order.category_text), reporter_name=order.caller_name,
-            reporter_phone=order.caller_phone, idempotency_key=key, source_key=_source_key(jurisdiction, order.order_no),
-            external_id=order.order_no,
-        )
-    except Conflict as exc:
-        existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=key).first()
-        if exc.code == "idempotency_mismatch" and existing is not None:
-            return existing, ""  # the order was filed before (and has changed since): keep its first report
-        return None, exc.message
-    except ApplicationError as exc:
-        return None, exc.message
-    return report, ""
+    items = [intake_batch.ReportIn(
+        description=order.content[:hotline.MAX_CONTENT], address=order.address, category_code=matcher(order.category_text),
+        reporter_name=order.caller_name, reporter_phone=order.caller_phone, idempotency_key=f"hotline:{order.order_no}",
+        source_key=_source_key(jurisdiction, order.order_no), external_id=order.order_no,
+    ) for order in orders]
+    results = intake_batch.reports_submit_batch(jurisdiction=jurisdiction, channel=Channel.HOTLINE, items=items,
+                                                context=context)
+    out = []
+    for received in results:
+        if received.error is None:
+            out.append((received.report, ""))
+        elif received.error.code == "idempotency_mismatch" and received.report is not None:
+            out.append((received.report, ""))  # the order was filed before (and has changed since): keep its first report
+        else:
+            out.append((None, received.error.message))
+    return out
 
 
 # --------------------------------------------------------------------------------------------- discard

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
@@ -90,3 +91,89 @@ def duplicate_candidates(*, jurisdiction_id: int, lon: float, lat: float, catego
                              score=round(0.35 * near + 0.15 * fresh + 0.5 * sim, 3)))
     out.sort(key=lambda c: -c.score)
     return out[:limit]
+
+
+class OpenCaseIndex:
+    """The open, unmerged cases of a jurisdiction in memory, per category, for the duplicate searches of an
+    import: read once (one query), topped up with the cases created since (`refresh`: one query on the primary
+    key per chunk) and with the cases the import itself opens (`add`), so a chunk's searches cost no query.
+
+    `candidates` scores like `duplicate_candidates` (distance, age, words; same category; nearest 20 within the
+    radius, best 5). Cases closed or merged elsewhere since they were read stay in memory until `forget`: the
+    caller checks the candidates it acts on (`cases_still_open`) in one query per chunk."""
+
+    def __init__(self, *, jurisdiction_id: int):
+        self.jurisdiction_id = jurisdiction_id
+        self.max_pk = 0
+        self.dead: set[int] = set()
+        # category id → (pks, lons, lats, created epoch seconds, shingles) as arrays, plus entries not yet in them
+        self._arrays: dict[int, tuple] = {}
+        self._recent: dict[int, list[tuple]] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        days = settings.WANGGE_DEDUPE_DAYS
+        rows = Case.objects.filter(
+            jurisdiction_id=self.jurisdiction_id, is_open=True, state__in=OPEN_STATES, merged_into__isnull=True,
+            created_at__gte=timezone.now() - timedelta(days=days), pk__gt=self.max_pk,
+        ).values_list("pk", "category_id", "lon", "lat", "created_at", "description")
+        for pk, category_id, lon, lat, created_at, description in rows.iterator(chunk_size=5000):
+            self.add(pk=pk, category_id=category_id, lon=lon, lat=lat, created_at=created_at, description=description)
+        self._compact()
+
+    def add(self, *, pk: int, category_id: int, lon: float, lat: float, created_at, description: str) -> None:
+        self._recent.setdefault(category_id, []).append((pk, lon, lat, created_at.timestamp(), shingles(description)))
+        self.max_pk = max(self.max_pk, pk)
+
+    def forget(self, pks) -> None:
+        self.dead.update(pks)
+
+    def _compact(self) -> None:
+        for category_id, recent in self._recent.items():
+            if not recent:
+                continue
+            old = self._arrays.get(category_id)
+            pks, lons, lats, created = (np.array([e[i] for e in recent]) for i in range(4))
+            texts = [e[4] for e in recent]
+            if old is not None:
+                pks, lons, lats, created = (np.concatenate([a, b]) for a, b in zip(old[:4], (pks, lons, lats, created),
+                                                                                   strict=True))
+                texts = old[4] + texts
+            self._arrays[category_id] = (pks, lons, lats, created, texts)
+        self._recent = {}
+
+    def candidates(self, *, lon: float, lat: float, category_id: int, text: str, now=None,
+                   limit: int = 5) -> list[tuple[int, float, float, float]]:
+        """(case id, distance m, similarity, score) best first, as `duplicate_candidates` scores them."""
+        radius, days = settings.WANGGE_DEDUPE_RADIUS_M, settings.WANGGE_DEDUPE_DAYS
+        now = (now or timezone.now()).timestamp()
+        since = now - days * 86400
+        near: list[tuple[float, int, float, set]] = []
+        arrays = self._arrays.get(category_id)
+        if arrays is not None and len(arrays[0]):
+            pks, lons, lats, created, texts = arrays
+            dx = (lons - lon) * 111_320.0 * np.cos(np.radians((lat + lats) / 2))
+            dy = (lats - lat) * M_PER_DEG_LAT
+            d = np.hypot(dx, dy)
+            for i in np.nonzero((d <= radius) & (created >= since))[0]:
+                near.append((float(d[i]), int(pks[i]), float(created[i]), texts[i]))
+        for pk, clon, clat, created, words in self._recent.get(category_id, ()):
+            d = distance_m(lon, lat, clon, clat)
+            if d <= radius and created >= since:
+                near.append((d, pk, created, words))
+        near = [n for n in near if n[1] not in self.dead]
+        near.sort(key=lambda n: (n[0], -n[2], -n[1]))  # nearest, then newest first (as the query orders them)
+        mine = shingles(text)
+        out = []
+        for d, pk, created, words in near[:20]:
+            sim = len(mine & words) / min(len(mine), len(words)) if mine and words else 0.0
+            fresh = max(0.0, 1 - (now - created) / (days * 86400))
+            out.append((pk, round(d, 1), round(sim, 3), round(0.35 * (1 - d / radius) + 0.15 * fresh + 0.5 * sim, 3)))
+        out.sort(key=lambda c: -c[3])
+        return out[:limit]
+
+
+def cases_still_open(*, case_ids) -> set[int]:
+    """Which of these cases can still take a duplicate (open, not merged)."""
+    return set(Case.objects.filter(pk__in=list(case_ids), is_open=True, state__in=OPEN_STATES, merged_into__isnull=True)
+               .values_list("pk", flat=True))
