@@ -41,10 +41,10 @@ def parse_time(text: str, *, closing: bool = False) -> int:
 
 
 def check_interval(start: int, end: int) -> Interval:
-    if not 0 <= start <= DAY - 1 or not 1 <= end <= DAY:
-        raise HoursError("Times must lie between 00:00 and 24:00.")
     if start == end:
         raise HoursError(f"Closing time equals opening time ({fmt(start)}): for a 24-hour day write 00:00-24:00.")
+    if not 0 <= start <= DAY - 1 or not 1 <= end <= DAY:
+        raise HoursError("Times must lie between 00:00 and 24:00.")
     return start, end
 
 
@@ -61,7 +61,8 @@ def parse_day(text: str) -> list[Interval]:
     text = (text or "").strip()
     if text.lower() in ("", "-", "closed", "休息", "关闭"):
         return []
-    return [parse_interval(part) for part in re.split(r"[,，;；、\s]+(?=\d)", text) if part.strip()]
+    text = re.sub(r"\s*[-–~—]\s*", "-", text)  # "8:00 ~ 9:30" → "8:00-9:30", then split on commas or spaces
+    return [parse_interval(part) for part in re.split(r"[,，;；、\s]+", text) if part.strip()]
 
 
 def span(day_offset: int, interval: Interval) -> tuple[int, int]:
