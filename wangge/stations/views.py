@@ -202,8 +202,10 @@ def host_action(request, station_id: int, verb: str):
             services.station_exception_set(station=station, actor=request.user, day=day,
                                            hours="" if p.get("closed") else p.get("hours", ""), note=p.get("note", ""))
         elif verb == "exception-delete":
-            services.station_exception_delete(station=station, actor=request.user,
-                                              exception_id=int(p.get("exception") or 0))
+            raw = p.get("exception", "")
+            if not raw.isdigit():
+                raise NotFound("No such exception.")
+            services.station_exception_delete(station=station, actor=request.user, exception_id=int(raw))
         else:
             raise Http404("Unknown action.")
     except ApplicationError as exc:
