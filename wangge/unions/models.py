@@ -58,7 +58,7 @@ class UnionStaff(models.Model):
 class MembershipStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting review")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", _("Declined")
 
 
 class Occupation(models.TextChoices):
@@ -79,7 +79,7 @@ PLATFORMS = ["美团", "饿了么", "顺丰", "京东", "闪送", "达达", "中
 
 class Membership(models.Model):
     union = models.ForeignKey(Union, on_delete=models.PROTECT, related_name="memberships")
-    name = models.CharField(_("name"), max_length=30)
+    name = models.CharField(_("full name"), max_length=30)
     phone = models.CharField(_("phone"), max_length=11)
     id_fragment = models.CharField(_("last 4 of ID number"), max_length=4, blank=True)
     platform = models.CharField(_("platform"), max_length=20, blank=True)
