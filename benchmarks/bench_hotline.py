@@ -9,11 +9,12 @@ categories. The file has --rows orders: addresses on the demo roads written the 
 cannot be located, hotline category texts (names, 大类-小类 paths, unknown ones left to the classifier), call
 times and deadlines in several formats. Timed: writing the files; `hotline_upload` (the synchronous check of
 the request: sniff, decode, header, first row); `hotline_preview` (the job); `hotline_commit` (the job) on
---commit-rows of the new orders (all by default), chunk by chunk, rows/s; `hotline_results` + xlsx export.
+--commit-rows of the new orders (all by default), chunk by chunk, rows/s and each chunk's transaction time; `hotline_results` + xlsx export.
 
     .venv/bin/python benchmarks/bench_hotline.py                                   # 100k rows, SQLite
     .venv/bin/python benchmarks/bench_hotline.py --rows 5000 --commit-rows 2000    # ~1 min
     .venv/bin/python benchmarks/bench_hotline.py --profile 1000                    # cProfile of 1000 commits
+    .venv/bin/python benchmarks/bench_hotline.py --chunk 1000                      # orders per commit transaction
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ ap.add_argument("--pg-url", default="postgres://wangge:wangge@127.0.0.1:5432/wan
 ap.add_argument("--rows", type=int, default=100_000)
 ap.add_argument("--commit-rows", type=int, default=0, help="commit only this many rows (0: all)")
 ap.add_argument("--profile", type=int, default=0, help="cProfile the commit of this many rows (in its own run)")
+ap.add_argument("--chunk", type=int, default=0, help="orders per commit transaction (0: hotline_services.COMMIT_CHUNK)")
 ap.add_argument("--unlocatable", type=float, default=0.03)
 ap.add_argument("--seed", type=int, default=12345)
 ap.add_argument("--phase", choices=["upload", "preview", "commit", "export"], help=argparse.SUPPRESS)
@@ -229,7 +231,7 @@ def operator():
 def child(phase: str, arg: str) -> dict:
     """Run one phase in a fresh process (its own peak memory); returns what it prints as JSON."""
     cmd = [sys.executable, __file__, "--db", ARGS.db, "--pg-url", ARGS.pg_url, "--phase", phase, "--arg", arg,
-           "--commit-rows", str(ARGS.commit_rows), "--profile", str(ARGS.profile)]
+           "--commit-rows", str(ARGS.commit_rows), "--profile", str(ARGS.profile), "--chunk", str(ARGS.chunk)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=os.environ)  # noqa: S603 - ourselves
     if out.stderr.strip():
         print(out.stderr[-3000:], file=sys.stderr)
@@ -298,14 +300,29 @@ def phase_commit(import_id: str) -> dict:
     total = HotlineImportRow.objects.filter(batch_id=batch_id, done=False).count()
     HotlineImport.objects.filter(pk=batch_id).update(progress_total=total, progress_done=0)
     profiler = cProfile.Profile() if ARGS.profile else None
+    chunk_seconds: list[float] = []  # each chunk is one transaction: on SQLite it holds the write lock this long
+    real_chunk = hotline_services._commit_chunk
+
+    def timed_chunk(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return real_chunk(*args, **kwargs)
+        finally:
+            chunk_seconds.append(time.perf_counter() - t0)
+
+    hotline_services._commit_chunk = timed_chunk
     t = time.perf_counter()
     if profiler:
         profiler.enable()
-    batch = hotline_services.hotline_commit(batch_id=batch_id)
+    batch = hotline_services.hotline_commit(batch_id=batch_id, chunk_size=ARGS.chunk or None)
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - t
+    chunks = sorted(chunk_seconds[:-1] or chunk_seconds)  # the last call finds nothing left to do
     result = {"seconds": seconds, "rows": total, "rows_per_s": total / seconds if seconds else None, "classifier": classifier,
+              "chunk": ARGS.chunk or hotline_services.COMMIT_CHUNK, "chunks": len(chunks),
+              "chunk_seconds": {"median": chunks[len(chunks) // 2], "p95": chunks[int(len(chunks) * 0.95)],
+                                "max": chunks[-1]} if chunks else None,
               "peak_rss_mb": peak_mb(), "status": batch.status, "counts": batch.counts}
     if profiler:
         s = io.StringIO()
@@ -363,7 +380,8 @@ def main() -> None:
     com = child("commit", import_id)
     result["commit"] = com
     print(f"commit: {com['rows']} rows in {com['seconds']:.1f} s = {com['rows_per_s']:.0f} rows/s "
-          f"({com['peak_rss_mb']:.0f} MB) {com['counts']}", flush=True)
+          f"({com['peak_rss_mb']:.0f} MB), {com['chunks']} chunks of {com['chunk']}: {com['chunk_seconds']} s; "
+          f"{com['counts']}", flush=True)
     if not ARGS.profile:
         exp = child("export", import_id)
         result["export"] = exp

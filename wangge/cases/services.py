@@ -313,8 +313,10 @@ def case_report(
     *, jurisdiction: Jurisdiction, actor, channel: str, category_code: str, description: str, lon: float, lat: float,
     crs: str = "wgs84", address: str = "", reporter_name: str = "", reporter_phone: str = "", priority: int = 2,
     idempotency_key: str | None = None, attachments: list | None = None, suggested_department_id: int | None = None,
+    category: Category | None = None,
 ) -> tuple[Case, bool]:
-    """Create a case (state reported). Idempotent: the same key returns the first case, never a second."""
+    """Create a case (state reported). Idempotent: the same key returns the first case, never a second.
+    `category`: the caller's already-read Category of `category_code` (intake routed it), saving the lookup."""
     if idempotency_key:
         existing = Case.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -328,7 +330,9 @@ def case_report(
         raise ApplicationError("Describe the problem (at least 4 characters).", code="description_required")
     if priority not in (1, 2, 3):
         raise ApplicationError("priority must be 1 (urgent), 2 or 3.", code="invalid_priority")
-    category = category_for(jurisdiction, category_code)
+    if not (category is not None and category.code == category_code and category.jurisdiction_id == jurisdiction.pk
+            and category.parent_id is not None and category.active):
+        category = category_for(jurisdiction, category_code)
     located = routing.locate_point(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
     if not located["inside_jurisdiction"]:
         raise ApplicationError("The location is outside this jurisdiction.", code="outside_jurisdiction")

@@ -171,8 +171,10 @@ def report_submit(
     fingerprint = _fingerprint(channel=channel, description=description, lon=lon, lat=lat, address=address,
                                phone=reporter_phone, source_key=source_key, category_code=category_code)
     idempotency_key = (idempotency_key or "").strip()[:80] or None
-    seen = _already_received(jurisdiction, idempotency_key, fingerprint)
-    if seen is not None:
+    # The repeat check runs once, inside the write transaction (`_receive`; on SQLite under the write lock taken
+    # at BEGIN IMMEDIATE): a repeat is routed for nothing first, which is rare and only reads. A repeated "join"
+    # is answered before its target is checked again (the case may have moved on since the first tap).
+    if join_case_code and (seen := _already_received(jurisdiction, idempotency_key, fingerprint)) is not None:
         return seen, False
 
     is_rider = channel == Channel.RIDER or bool(rider_platform.strip())
@@ -213,7 +215,7 @@ def _already_received(jurisdiction: Jurisdiction, idempotency_key: str | None, f
 def _receive(report: Report, *, actor, photos: list[CleanImage], join: Case | None) -> tuple[Report, bool]:
     """Write the routed report, its photos and — when routing settled it — its case, all or nothing."""
     jurisdiction = report.jurisdiction
-    seen = _already_received(jurisdiction, report.idempotency_key, report.fingerprint)  # again, inside the lock
+    seen = _already_received(jurisdiction, report.idempotency_key, report.fingerprint)  # inside the lock
     if seen is not None:
         return seen, False
     _throttle(jurisdiction, report.source_key, actor, report.channel)
@@ -288,7 +290,7 @@ def _file(report: Report, *, actor, join: Case | None = None, decided: bool = Fa
         category_code=report.category.code, description=report.description, lon=report.lon, lat=report.lat,
         address=report.address, reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
         idempotency_key=f"report:{report.tracking_code}", attachments=_as_uploads(report),
-        suggested_department_id=report.suggested_department_id,
+        suggested_department_id=report.suggested_department_id, category=report.category,
     )
     report.case, report.status = case, ReportStatus.FILED
     target, score = join, 1.0 if join else None
