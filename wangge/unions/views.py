@@ -53,7 +53,7 @@ def join_page(request, code: str):
     """一键入会: name, phone → "send code" → code, platform, occupation, consent → the member card."""
     union = _public_union(code)
     form = JoinForm(request.POST or None)
-    notice, error, status = "", "", 200
+    notice, error, status, retry_after = "", "", 200, None
     if request.method == "POST":
         action = request.POST.get("action", "join")
         if action == "send":
@@ -70,6 +70,7 @@ def join_page(request, code: str):
                         "phone": mask_phone(conf.phone), "minutes": max(1, services.code_ttl_seconds() // 60)}
                 except ApplicationError as exc:
                     error, status = exc.message, exc.status
+                    retry_after = (exc.details or {}).get("retry_after") if isinstance(exc.details, dict) else None
         elif form.is_valid():
             d = form.cleaned_data
             try:
@@ -89,7 +90,10 @@ def join_page(request, code: str):
         else:
             status = 422
     context = {"union": union, "form": form, "notice": notice, "error": error}
-    return render(request, "unions/join.html", context, status=status)
+    response = render(request, "unions/join.html", context, status=status)
+    if status == 429 and isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @never_cache

@@ -118,7 +118,7 @@ def test_the_join_page_shows_field_errors_with_the_right_status(unions):
     assert r.status_code == 422 and 'id="id-fragment-error"' in html and 'id="consent-error"' in html
     c.post("/u/t1-riders/", {"action": "send", "phone": PHONE})
     r = c.post("/u/t1-riders/", {"action": "send", "phone": PHONE})
-    assert r.status_code == 429 and 'id="join-error"' in r.content.decode()
+    assert r.status_code == 429 and 'id="join-error"' in r.content.decode() and 0 < int(r["Retry-After"]) <= 60
     assert c.get("/u/nope/").status_code == 404
     assert c.get("/u/card/forged-token/").status_code == 404
     assert Membership.objects.count() == 0
@@ -237,3 +237,22 @@ def test_the_poster_has_a_qr_code_of_the_join_page(unions):
     assert logged_in(unions["users"]["admin"]).get("/unions/t1-riders/poster/").status_code == 200
     console = logged_in(unions["users"]["admin"]).get("/unions/").content.decode()
     assert "t1-riders" in console and "t1-merchants" in console and "t2-riders" not in console
+
+
+def test_masked_viewers_cannot_search_by_phone_and_lists_take_few_queries(unions, django_assert_max_num_queries):
+    for i in range(8):
+        m, _ = joined(unions["riders"], phone=f"1390000{i:04d}", name=f"会员{i}")
+        if i % 2:
+            services.membership_review(union=unions["riders"], membership_id=m.pk, actor=unions["users"]["staff"],
+                                       approve=True)
+    admin = logged_in(unions["users"]["admin"])
+    # A masked viewer's search is ignored: a phone number cannot be confirmed by searching for it.
+    assert admin.get("/api/v1/unions/t1-riders/members?q=13900000003").json()["count"] == 8
+    staff = logged_in(unions["users"]["staff"])
+    assert staff.get("/api/v1/unions/t1-riders/members?q=13900000003").json()["count"] == 1
+    with django_assert_max_num_queries(8):  # session, user, union, staff check, count, status counts, page
+        body = staff.get("/api/v1/unions/t1-riders/members?limit=200").json()
+    assert body["count"] == 8 and {x["reviewed_by"] for x in body["items"]} == {None, "union01"}
+    with django_assert_max_num_queries(10):
+        page = staff.get("/unions/t1-riders/")
+    assert page.status_code == 200 and page.content.decode().count('class="approve"') == 4
