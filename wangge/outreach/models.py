@@ -35,7 +35,7 @@ class Service(models.Model):
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="outreach_services")
     kind = models.CharField(_("kind"), max_length=12, choices=ServiceKind.choices)
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("service title"), max_length=100)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     provider = models.CharField(_("provider"), max_length=100, blank=True)
     how_to_use = models.TextField(_("how to use"), max_length=1000, blank=True)
@@ -58,7 +58,7 @@ class Event(models.Model):
     """A session of a service (a free check-up, a course) with a fixed number of seats."""
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="events")
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("event title"), max_length=100)
     place = models.CharField(_("place"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -91,7 +91,7 @@ class Event(models.Model):
 
 class SignUp(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="signups")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=11)
     # Hashed origin (IP or user) for the flood throttle; the IP itself is not stored.
     source_key = models.CharField(max_length=64, blank=True)
@@ -111,7 +111,7 @@ class SignUp(models.Model):
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Ended")
 
 
 class Survey(models.Model):
@@ -119,7 +119,7 @@ class Survey(models.Model):
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="outreach_surveys")
     code = models.CharField(_("code"), max_length=12, unique=True, default=new_survey_code)
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("survey title"), max_length=100)
     intro = models.TextField(_("introduction"), max_length=2000, blank=True)
     questions = models.JSONField(_("questions"), default=list)
     status = models.CharField(_("status"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT)
@@ -174,7 +174,7 @@ class ConventionVersion(models.Model):
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="outreach_conventions")
     number = models.PositiveIntegerField(_("version"))
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(_("convention title"), max_length=100)
     text = models.TextField(_("text"), max_length=20000)
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -194,7 +194,7 @@ class ConventionSignOff(models.Model):
     """A rider's "I agree" to one version of the convention."""
 
     version = models.ForeignKey(ConventionVersion, on_delete=models.CASCADE, related_name="signoffs")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=11)
     source_key = models.CharField(max_length=64, blank=True)
     signed_at = models.DateTimeField(auto_now_add=True)
@@ -219,7 +219,7 @@ class GovernanceRider(models.Model):
     """A rider who takes part in community governance (流动网格员, volunteer …)."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="outreach_riders")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=11)
     platform = models.CharField(_("platform"), max_length=30, blank=True)
     role = models.CharField(_("role"), max_length=12, choices=GovernanceRole.choices)

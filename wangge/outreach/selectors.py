@@ -7,6 +7,7 @@ from collections import Counter
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import NotFound
 from wangge.core.models import Jurisdiction
@@ -48,14 +49,14 @@ def public_event(*, event_id: int, jurisdiction: Jurisdiction | None = None) -> 
         qs = qs.filter(service__jurisdiction=jurisdiction)
     event = qs.first()
     if event is None:
-        raise NotFound(f"Event {event_id} not found.")
+        raise NotFound(_("Event %(id)s not found.") % {"id": event_id})
     return event
 
 
 def staff_event(*, jurisdiction: Jurisdiction, event_id: int) -> Event:
     event = Event.objects.select_related("service").filter(pk=event_id, service__jurisdiction=jurisdiction).first()
     if event is None:
-        raise NotFound(f"Event {event_id} not found.")
+        raise NotFound(_("Event %(id)s not found.") % {"id": event_id})
     return event
 
 
@@ -86,7 +87,7 @@ def riders_for(*, jurisdiction: Jurisdiction, user, active_only: bool = False) -
 def survey_for_staff(*, jurisdiction: Jurisdiction, survey_id: int) -> Survey:
     survey = Survey.objects.filter(jurisdiction=jurisdiction, pk=survey_id).first()
     if survey is None:
-        raise NotFound(f"Survey {survey_id} not found.")
+        raise NotFound(_("Survey %(id)s not found.") % {"id": survey_id})
     return survey
 
 
@@ -94,7 +95,7 @@ def public_survey(*, code: str) -> Survey:
     """A survey riders may see: published or closed, never a draft."""
     survey = Survey.objects.filter(code=(code or "").strip().lower()).exclude(status="draft").first()
     if survey is None:
-        raise NotFound("No published survey has this code.", code="survey_not_published")
+        raise NotFound(_("No published survey has this code."), code="survey_not_published")
     return survey
 
 

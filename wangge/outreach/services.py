@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wangge.accounts.models import Role
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
@@ -66,7 +68,7 @@ def staff_jurisdiction(*, user, manage: bool = True) -> Jurisdiction:
     from wangge.grids.selectors import jurisdiction_for_user
 
     if not (can_manage(user) if manage else can_view(user)):
-        raise PermissionDenied("Only union staff and the street's operations centre run rider outreach.")
+        raise PermissionDenied(_("Only union staff and the street's operations centre run rider outreach."))
     return jurisdiction_for_user(user)
 
 
@@ -80,16 +82,16 @@ def phone_normalize(phone: str) -> str:
     elif raw.startswith("0086"):
         raw = raw[4:]
     if not MOBILE.match(raw):
-        raise ApplicationError("Enter an 11-digit mobile number, e.g. 13812345678.", code="invalid_phone")
+        raise ApplicationError(_("Enter an 11-digit mobile number, e.g. 13812345678."), code="invalid_phone")
     return raw
 
 
 def _name_clean(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ApplicationError("Enter your name.", code="name_required")
+        raise ApplicationError(_("Enter your name."), code="name_required")
     if len(name) > 50:
-        raise ApplicationError("The name is longer than 50 characters.", code="name_too_long")
+        raise ApplicationError(_("The name is longer than 50 characters."), code="name_too_long")
     return name
 
 
@@ -118,8 +120,8 @@ def _throttle(model, source_key: str, field: str = "created_at") -> None:
     limit, seconds = _rate()
     since = timezone.now() - timedelta(seconds=seconds)
     if model.objects.filter(source_key=source_key, **{f"{field}__gte": since}).count() >= limit:
-        raise Throttled(f"Too many submissions from one place: at most {limit} in {max(1, seconds // 60)} minutes. "
-                        "Try again later.", details={"limit": limit, "window_seconds": seconds})
+        raise Throttled(_("Too many submissions from one place: at most %(limit)s in %(minutes)s minutes. "
+                          "Try again later.") % {"limit": limit, "minutes": max(1, seconds // 60)}, details={"limit": limit, "window_seconds": seconds})
 
 
 def _full_clean(obj) -> None:
@@ -130,7 +132,7 @@ def _full_clean(obj) -> None:
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         text = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in fields.items())
-        raise ApplicationError(f"Not saved: {text}", code="invalid", details=fields) from exc
+        raise ApplicationError(_("Not saved: %(text)s") % {"text": text}, code="invalid", details=fields) from exc
 
 
 # --- Services (the catalogue) ------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ SERVICE_FIELDS = ("kind", "title", "description", "provider", "how_to_use", "act
 def service_create(*, jurisdiction: Jurisdiction, actor, kind: str, title: str, description: str = "",
                    provider: str = "", how_to_use: str = "", active: bool = True, order: int = 0) -> Service:
     if kind not in ServiceKind.values:
-        raise ApplicationError(f"Unknown kind of service {kind!r}.", code="invalid_kind")
+        raise ApplicationError(_("Unknown kind of service: %(kind)s.") % {"kind": kind}, code="invalid_kind")
     service = Service(jurisdiction=jurisdiction, kind=kind, title=title.strip(), description=description.strip(),
                       provider=provider.strip(), how_to_use=how_to_use.strip(), active=active, order=order)
     _full_clean(service)
@@ -154,7 +156,7 @@ def service_create(*, jurisdiction: Jurisdiction, actor, kind: str, title: str, 
 def service_update(*, service: Service, actor, **fields) -> Service:
     unknown = set(fields) - set(SERVICE_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}.", code="invalid")
+        raise ApplicationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}, code="invalid")
     service = Service.objects.select_for_update().get(pk=service.pk)
     for name, value in fields.items():
         setattr(service, name, value.strip() if isinstance(value, str) else value)
@@ -167,9 +169,9 @@ def service_update(*, service: Service, actor, **fields) -> Service:
 
 def _check_event_times(*, starts_at: datetime, ends_at: datetime, signup_closes_at: datetime | None) -> None:
     if ends_at < starts_at:
-        raise ApplicationError("The event cannot end before it starts.", code="invalid_times")
+        raise ApplicationError(_("The event cannot end before it starts."), code="invalid_times")
     if signup_closes_at is not None and signup_closes_at > starts_at:
-        raise ApplicationError("Sign-up must close before the event starts.", code="invalid_times")
+        raise ApplicationError(_("Sign-up must close before the event starts."), code="invalid_times")
 
 
 @transaction.atomic
@@ -177,7 +179,7 @@ def event_create(*, service: Service, actor, title: str, place: str, starts_at: 
                  capacity: int, signup_closes_at: datetime | None = None) -> Event:
     _check_event_times(starts_at=starts_at, ends_at=ends_at, signup_closes_at=signup_closes_at)
     if capacity < 1:
-        raise ApplicationError("An event needs at least one seat.", code="invalid_capacity")
+        raise ApplicationError(_("An event needs at least one seat."), code="invalid_capacity")
     event = Event(service=service, title=title.strip(), place=place.strip(), starts_at=starts_at, ends_at=ends_at,
                   capacity=capacity, signup_closes_at=signup_closes_at)
     _full_clean(event)
@@ -191,7 +193,7 @@ def event_update(*, event: Event, actor, title: str, place: str, starts_at: date
     _check_event_times(starts_at=starts_at, ends_at=ends_at, signup_closes_at=signup_closes_at)
     event = Event.objects.select_for_update().get(pk=event.pk)
     if capacity < max(1, event.seats_taken):
-        raise Conflict(f"{event.seats_taken} riders have signed up: the capacity cannot be less than that.",
+        raise Conflict(_("%(n)s riders have signed up: the capacity cannot be less than that.") % {"n": event.seats_taken},
                        code="capacity_below_signups")
     event.title, event.place, event.starts_at, event.ends_at = title.strip(), place.strip(), starts_at, ends_at
     event.capacity, event.signup_closes_at = capacity, signup_closes_at
@@ -228,19 +230,19 @@ def event_signup(*, event_id: int, jurisdiction: Jurisdiction | None = None, nam
         qs = qs.filter(service__jurisdiction=jurisdiction)
     event = qs.filter(pk=event_id).first()
     if event is None:
-        raise NotFound(f"Event {event_id} not found.")
+        raise NotFound(_("Event %(id)s not found.") % {"id": event_id})
     existing = SignUp.objects.filter(event=event, phone=phone).first()
     if existing is not None:
         return existing, False
     state = event_signup_state(event=event)
     if state == "inactive":
-        raise NotFound("This service is no longer offered.", code="service_inactive")
+        raise NotFound(_("This service is no longer offered."), code="service_inactive")
     if state == "started":
-        raise Conflict("The event has already started: sign-up is closed.", code="event_started")
+        raise Conflict(_("The event has already started: sign-up is closed."), code="event_started")
     if state == "closed":
-        raise Conflict("Sign-up for this event has closed.", code="signup_closed")
+        raise Conflict(_("Sign-up for this event has closed."), code="signup_closed")
     if state == "full":
-        raise Conflict("The event is full: every seat is taken.", code="event_full")
+        raise Conflict(_("The event is full: every seat is taken."), code="event_full")
     _throttle(SignUp, source_key)
     try:
         with transaction.atomic():
@@ -249,7 +251,7 @@ def event_signup(*, event_id: int, jurisdiction: Jurisdiction | None = None, nam
                                           pk=event.pk, seats_taken__lt=F("capacity"), starts_at__gt=now)
                      .update(seats_taken=F("seats_taken") + 1))
             if not taken:
-                raise Conflict("The event is full: the last seat was just taken.", code="event_full")
+                raise Conflict(_("The event is full: the last seat was just taken."), code="event_full")
             signup = SignUp.objects.create(event=event, name=name, phone=phone, source_key=source_key)
     except IntegrityError:
         # The same phone signed up at the same moment from elsewhere: that sign-up is the one.
@@ -266,7 +268,7 @@ def signup_cancel(*, signup_id: int, jurisdiction: Jurisdiction, actor) -> None:
     signup = SignUp.objects.select_related("event").filter(pk=signup_id,
                                                           event__service__jurisdiction=jurisdiction).first()
     if signup is None:
-        raise NotFound(f"Sign-up {signup_id} not found.")
+        raise NotFound(_("Sign-up %(id)s not found.") % {"id": signup_id})
     Event.objects.filter(pk=signup.event_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
     signup.delete()
 
@@ -278,59 +280,59 @@ def questions_validate(questions) -> list[dict]:
     message per problem in `details` ({"q1.options": "…"}). Ids are assigned (q1, q2 …) where missing."""
     errors: dict[str, str] = {}
     if not isinstance(questions, list) or not questions:
-        raise ApplicationError("A survey needs a list of at least one question.", code="invalid_questions",
-                               details={"questions": "Expected a non-empty list."})
+        raise ApplicationError(_("A survey needs a list of at least one question."), code="invalid_questions",
+                               details={"questions": _("Expected a non-empty list.")})
     if len(questions) > MAX_QUESTIONS:
-        raise ApplicationError(f"At most {MAX_QUESTIONS} questions.", code="invalid_questions",
-                               details={"questions": f"At most {MAX_QUESTIONS} questions."})
+        message = _("At most %(n)s questions.") % {"n": MAX_QUESTIONS}
+        raise ApplicationError(message, code="invalid_questions", details={"questions": message})
     clean: list[dict] = []
     seen: set[str] = set()
     for i, q in enumerate(questions, start=1):
         where = f"#{i}"
         if not isinstance(q, dict):
-            errors[where] = "Each question is an object with type, label and (for choices) options."
+            errors[where] = _("Each question is an object with type, label and (for choices) options.")
             continue
         qid = str(q.get("id") or f"q{i}")
         where = qid
         if not QUESTION_ID.match(qid):
-            errors[f"#{i}.id"] = "An id is a lower-case letter followed by letters, digits or _, up to 32."
+            errors[f"#{i}.id"] = _("An id is a lower-case letter followed by letters, digits or _, up to 32.")
         elif qid in seen:
-            errors[f"{qid}.id"] = "This id is used by another question."
+            errors[f"{qid}.id"] = _("This id is used by another question.")
         seen.add(qid)
         qtype = q.get("type")
         label = q.get("label")
         if qtype not in QUESTION_TYPES:
-            errors[f"{where}.type"] = f"type must be one of {', '.join(QUESTION_TYPES)}."
+            errors[f"{where}.type"] = _("type must be one of %(types)s.") % {"types": ", ".join(QUESTION_TYPES)}
         if not isinstance(label, str) or not label.strip() or len(label) > 200:
-            errors[f"{where}.label"] = "label is the question's text, 1–200 characters."
+            errors[f"{where}.label"] = _("label is the question's text, 1–200 characters.")
         required = q.get("required", False)
         if not isinstance(required, bool):
-            errors[f"{where}.required"] = "required is true or false."
+            errors[f"{where}.required"] = _("required is true or false.")
         item = {"id": qid, "type": qtype, "label": label.strip() if isinstance(label, str) else label,
                 "required": bool(required)}
         if qtype in ("single", "multiple"):
             options = q.get("options")
             if (not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS
                     or not all(isinstance(o, str) and o.strip() and len(o) <= 100 for o in options)):
-                errors[f"{where}.options"] = f"options is a list of 2–{MAX_OPTIONS} texts of up to 100 characters."
+                errors[f"{where}.options"] = _("options is a list of 2–%(n)s texts of up to 100 characters.") % {"n": MAX_OPTIONS}
             elif len({o.strip() for o in options}) != len(options):
-                errors[f"{where}.options"] = "Two options have the same text."
+                errors[f"{where}.options"] = _("Two options have the same text.")
             else:
                 item["options"] = [o.strip() for o in options]
         elif "options" in q and q.get("options"):
-            errors[f"{where}.options"] = "Only single and multiple choice questions have options."
+            errors[f"{where}.options"] = _("Only single and multiple choice questions have options.")
         if qtype == "text":
             max_length = q.get("max_length", TEXT_MAX_DEFAULT)
             if not isinstance(max_length, int) or isinstance(max_length, bool) or not 1 <= max_length <= TEXT_MAX_LIMIT:
-                errors[f"{where}.max_length"] = f"max_length is a whole number from 1 to {TEXT_MAX_LIMIT}."
+                errors[f"{where}.max_length"] = _("max_length is a whole number from 1 to %(n)s.") % {"n": TEXT_MAX_LIMIT}
             else:
                 item["max_length"] = max_length
         extra = set(q) - {"id", "type", "label", "required", "options", "max_length"}
         if extra:
-            errors[f"{where}.fields"] = f"Unknown fields: {', '.join(sorted(extra))}."
+            errors[f"{where}.fields"] = _("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(extra))}
         clean.append(item)
     if errors:
-        raise ApplicationError("The questions are not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+        raise ApplicationError(_("The questions are not valid:") + " " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
                                code="invalid_questions", details=errors)
     return clean
 
@@ -338,9 +340,9 @@ def questions_validate(questions) -> list[dict]:
 def _survey_fields(*, title: str, intro: str, opens_at, closes_at) -> tuple[str, str]:
     title = " ".join((title or "").split())
     if not title or len(title) > 100:
-        raise ApplicationError("A survey needs a title of 1–100 characters.", code="invalid_title")
+        raise ApplicationError(_("A survey needs a title of 1–100 characters."), code="invalid_title")
     if opens_at and closes_at and closes_at <= opens_at:
-        raise ApplicationError("The survey must close after it opens.", code="invalid_window")
+        raise ApplicationError(_("The survey must close after it opens."), code="invalid_window")
     return title, (intro or "").strip()[:2000]
 
 
@@ -362,7 +364,7 @@ def survey_update(*, survey: Survey, actor, title: str, intro: str = "", questio
     title, intro = _survey_fields(title=title, intro=intro, opens_at=opens_at, closes_at=closes_at)
     clean = questions_validate(questions)
     if survey.status != SurveyStatus.DRAFT and clean != survey.questions:
-        raise Conflict("The questions of a published survey cannot change; copy it into a new draft instead.",
+        raise Conflict(_("The questions of a published survey cannot change; copy it into a new draft instead."),
                        code="survey_not_draft")
     survey.title, survey.intro, survey.questions = title, intro, clean
     survey.opens_at, survey.closes_at = opens_at, closes_at
@@ -370,6 +372,8 @@ def survey_update(*, survey: Survey, actor, title: str, intro: str = "", questio
     return survey
 
 
+SURVEY_ACTION_LABELS = {"publish": gettext_lazy("published"), "close": gettext_lazy("closed"),
+                        "reopen": gettext_lazy("reopened")}
 SURVEY_MOVES = {"publish": (SurveyStatus.DRAFT, SurveyStatus.PUBLISHED),
                 "close": (SurveyStatus.PUBLISHED, SurveyStatus.CLOSED),
                 "reopen": (SurveyStatus.CLOSED, SurveyStatus.PUBLISHED)}
@@ -378,11 +382,12 @@ SURVEY_MOVES = {"publish": (SurveyStatus.DRAFT, SurveyStatus.PUBLISHED),
 @transaction.atomic
 def survey_transition(*, survey: Survey, actor, action: str) -> Survey:
     if action not in SURVEY_MOVES:
-        raise NotFound(f"Unknown survey action {action!r}: publish, close or reopen.")
+        raise NotFound(_("Unknown survey action %(action)s: publish, close or reopen.") % {"action": action})
     source, target = SURVEY_MOVES[action]
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if survey.status != source:
-        raise Conflict(f"A {survey.get_status_display().lower()} survey cannot be {action}ed.",
+        raise Conflict(_("The survey is %(status)s: it cannot be %(action)s.")
+                       % {"status": survey.get_status_display(), "action": SURVEY_ACTION_LABELS[action]},
                        code="illegal_transition")
     if target == SurveyStatus.PUBLISHED:
         questions_validate(survey.questions)
@@ -409,8 +414,8 @@ def answers_validate(*, questions: list[dict], answers) -> dict:
     """Check answers against the questions; returns the normalised answers (only answered questions).
     Raises ApplicationError(code="invalid_answers") with details {question id: message}."""
     if not isinstance(answers, dict):
-        raise ApplicationError("Answers are an object of question id → answer.", code="invalid_answers",
-                               details={"answers": "Expected an object."})
+        raise ApplicationError(_("Answers are an object of question id → answer."), code="invalid_answers",
+                               details={"answers": _("Expected an object.")})
     by_id = {q["id"]: q for q in questions}
     errors: dict[str, str] = {}
     clean: dict = {}
@@ -423,42 +428,42 @@ def answers_validate(*, questions: list[dict], answers) -> dict:
             value = value.strip()
         if value in (None, "", []):
             if q.get("required"):
-                errors[qid] = "This question needs an answer."
+                errors[qid] = _("This question needs an answer.")
             continue
         qtype = q["type"]
         if qtype == "single":
             if not isinstance(value, str) or value not in q["options"]:
-                errors[qid] = "Pick one of the offered options."
+                errors[qid] = _("Pick one of the offered options.")
             else:
                 clean[qid] = value
         elif qtype == "multiple":
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                errors[qid] = "Pick one or more of the offered options."
+                errors[qid] = _("Pick one or more of the offered options.")
             elif any(v not in q["options"] for v in value):
-                errors[qid] = "One of the picked options is not offered."
+                errors[qid] = _("One of the picked options is not offered.")
             elif len(set(value)) != len(value):
-                errors[qid] = "An option is picked twice."
+                errors[qid] = _("An option is picked twice.")
             else:
                 clean[qid] = [o for o in q["options"] if o in value]
         elif qtype == "rating":
             if isinstance(value, str) and value.isdigit():
                 value = int(value)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-                errors[qid] = "A rating is a whole number from 1 to 5."
+                errors[qid] = _("A rating is a whole number from 1 to 5.")
             else:
                 clean[qid] = value
         elif qtype == "text":
             limit = q.get("max_length", TEXT_MAX_DEFAULT)
             if not isinstance(value, str):
-                errors[qid] = "The answer is text."
+                errors[qid] = _("The answer is text.")
             elif len(value) > limit:
-                errors[qid] = f"The answer is longer than {limit} characters."
+                errors[qid] = _("The answer is longer than %(n)s characters.") % {"n": limit}
             else:
                 clean[qid] = value
     if errors:
-        raise ApplicationError("Some answers do not fit the questions: "
+        raise ApplicationError(_("Some answers do not fit the questions:") + " "
                                + "; ".join(f"{k}: {v}" for k, v in errors.items()),
                                code="invalid_answers", details=errors)
     return clean
@@ -470,7 +475,7 @@ def survey_answer(*, code: str, answers, device_key: str | None = None, idempote
     response; a second answer from the same device is refused (409)."""
     survey = Survey.objects.filter(code=(code or "").strip().lower()).first()
     if survey is None or survey.status == SurveyStatus.DRAFT:
-        raise NotFound("No published survey has this code.", code="survey_not_published")
+        raise NotFound(_("No published survey has this code."), code="survey_not_published")
     idempotency_key = (idempotency_key or "").strip()[:80] or None
     if idempotency_key:
         seen = SurveyResponse.objects.filter(survey=survey, idempotency_key=idempotency_key).first()
@@ -478,16 +483,16 @@ def survey_answer(*, code: str, answers, device_key: str | None = None, idempote
             return seen, False
     state = survey_open_state(survey=survey)
     if state in ("closed", "ended"):
-        raise Conflict("This survey is closed: answers are no longer taken.", code="survey_closed")
+        raise Conflict(_("This survey is closed: answers are no longer taken."), code="survey_closed")
     if state == "not_yet":
-        raise Conflict("This survey is not open yet.", code="survey_not_open")
+        raise Conflict(_("This survey is not open yet."), code="survey_not_open")
     clean = answers_validate(questions=survey.questions, answers=answers)
     if not clean:
-        raise ApplicationError("Answer at least one question.", code="invalid_answers",
-                               details={"answers": "Answer at least one question."})
+        raise ApplicationError(_("Answer at least one question."), code="invalid_answers",
+                               details={"answers": _("Answer at least one question.")})
     device_hash = device_hash_for(survey=survey, device_key=device_key)
     if device_hash and SurveyResponse.objects.filter(survey=survey, device_hash=device_hash).exists():
-        raise Conflict("This device has already answered this survey. Thank you!", code="already_answered")
+        raise Conflict(_("This device has already answered this survey. Thank you!"), code="already_answered")
     _throttle(SurveyResponse, source_key)
     try:
         with transaction.atomic():
@@ -499,7 +504,7 @@ def survey_answer(*, code: str, answers, device_key: str | None = None, idempote
             if seen is not None:
                 return seen, False
         if device_hash and SurveyResponse.objects.filter(survey=survey, device_hash=device_hash).exists():
-            raise Conflict("This device has already answered this survey. Thank you!",
+            raise Conflict(_("This device has already answered this survey. Thank you!"),
                            code="already_answered") from exc
         raise
     return response, True
@@ -513,16 +518,16 @@ def convention_publish(*, jurisdiction: Jurisdiction, actor, title: str, text: s
     title = " ".join((title or "").split())
     text = (text or "").strip()
     if not title or len(title) > 100:
-        raise ApplicationError("The convention needs a title of 1–100 characters.", code="invalid_title")
+        raise ApplicationError(_("The convention needs a title of 1–100 characters."), code="invalid_title")
     if len(text) < 10:
-        raise ApplicationError("The convention text is empty or too short.", code="text_required")
+        raise ApplicationError(_("The convention text is empty or too short."), code="text_required")
     if len(text) > 20000:
-        raise ApplicationError("The convention text is longer than 20,000 characters.", code="text_too_long")
+        raise ApplicationError(_("The convention text is longer than 20,000 characters."), code="text_too_long")
     # Lock the street's row: two staff publishing at once get numbers n and n+1, never the same.
     Jurisdiction.objects.select_for_update().filter(pk=jurisdiction.pk).first()
     current = ConventionVersion.objects.filter(jurisdiction=jurisdiction).order_by("-number").first()
     if current is not None and current.text == text and current.title == title:
-        raise Conflict("The text is the same as the version in force.", code="unchanged")
+        raise Conflict(_("The text is the same as the version in force."), code="unchanged")
     return ConventionVersion.objects.create(
         jurisdiction=jurisdiction, number=(current.number + 1) if current else 1, title=title, text=text,
         published_at=timezone.now(), published_by=actor if getattr(actor, "pk", None) else None)
@@ -534,9 +539,9 @@ def convention_sign(*, jurisdiction: Jurisdiction, version_number: int, name: st
     name = _name_clean(name)
     current = ConventionVersion.objects.filter(jurisdiction=jurisdiction).order_by("-number").first()
     if current is None:
-        raise NotFound("No convention has been published yet.")
+        raise NotFound(_("No convention has been published yet."))
     if current.number != version_number:
-        raise Conflict("The convention has changed since you opened it: read the new text and sign again.",
+        raise Conflict(_("The convention has changed since you opened it: read the new text and sign again."),
                        code="stale_version")
     existing = ConventionSignOff.objects.filter(version=current, phone=phone).first()
     if existing is not None:
@@ -555,9 +560,9 @@ def rider_add(*, jurisdiction: Jurisdiction, actor, name: str, phone: str, role:
               active_since: date | None = None, note: str = "") -> GovernanceRider:
     phone = phone_normalize(phone)
     if role not in GovernanceRole.values:
-        raise ApplicationError(f"Unknown role {role!r}.", code="invalid_role")
+        raise ApplicationError(_("Unknown role: %(role)s.") % {"role": role}, code="invalid_role")
     if GovernanceRider.objects.filter(jurisdiction=jurisdiction, phone=phone).exists():
-        raise Conflict("A rider with this phone is already on the list.", code="duplicate_rider")
+        raise Conflict(_("A rider with this phone is already on the list."), code="duplicate_rider")
     rider = GovernanceRider(jurisdiction=jurisdiction, name=_name_clean(name), phone=phone, role=role,
                             platform=(platform or "").strip()[:30], active_since=active_since or timezone.localdate(),
                             note=(note or "").strip()[:200])
@@ -566,7 +571,7 @@ def rider_add(*, jurisdiction: Jurisdiction, actor, name: str, phone: str, role:
         with transaction.atomic():
             rider.save()
     except IntegrityError as exc:
-        raise Conflict("A rider with this phone is already on the list.", code="duplicate_rider") from exc
+        raise Conflict(_("A rider with this phone is already on the list."), code="duplicate_rider") from exc
     return rider
 
 
@@ -574,7 +579,7 @@ def rider_add(*, jurisdiction: Jurisdiction, actor, name: str, phone: str, role:
 def rider_set_active(*, jurisdiction: Jurisdiction, actor, rider_id: int, active: bool) -> GovernanceRider:
     rider = GovernanceRider.objects.select_for_update().filter(jurisdiction=jurisdiction, pk=rider_id).first()
     if rider is None:
-        raise NotFound(f"Rider {rider_id} not found.")
+        raise NotFound(_("Rider %(id)s not found.") % {"id": rider_id})
     rider.active = active
     rider.save(update_fields=["active"])
     return rider

