@@ -228,6 +228,14 @@ def phone_confirmation_check(*, phone: str, purpose: str, code: str) -> PhoneCon
     return conf
 
 
+def phone_confirmation_purge(*, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete codes older than `older_than` (they hold phone numbers of people who may never have joined).
+    Keep at least an hour so the per-hour limits still see them. Returns how many were deleted."""
+    older_than = max(older_than, timedelta(hours=1))
+    deleted, _by_model = PhoneConfirmation.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
 # --- Unions and staff -------------------------------------------------------------------------------------------
 
 @transaction.atomic

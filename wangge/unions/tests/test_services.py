@@ -274,3 +274,11 @@ def test_export_is_for_the_unions_staff_and_is_logged(unions):
     values = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
     assert values[0][:3] == ["会员编号", "姓名", "手机号"]
     assert {v[1] for v in values[1:]} == {"张三", "李四"} and {v[2] for v in values[1:]} == {PHONE, "13900001111"}
+
+
+def test_old_codes_are_purged_but_the_last_hour_is_kept_for_the_limits(unions):
+    services.join_code_request(union=unions["riders"], phone=PHONE)
+    services.join_code_request(union=unions["riders"], phone="13900000001")
+    PhoneConfirmation.objects.filter(phone=PHONE).update(created_at=timezone.now() - timedelta(days=2))
+    assert services.phone_confirmation_purge(older_than=timedelta(seconds=1)) == 1  # at least an hour is kept
+    assert list(PhoneConfirmation.objects.values_list("phone", flat=True)) == ["13900000001"]
