@@ -1,19 +1,21 @@
 """Reads of the stations app: the nearest open stations, a station's public card, pledges nearby, statistics.
 
-The nearest query prefilters on the indexed (lat, lon) columns with a box around the rider, growing the box
-(800 m, doubling) until it holds `limit` stations open now within its inscribed circle or covers the street;
-the amenity filter is one SQL condition on the bitmask; exact distances and "open now" are computed in
-Python from the candidates' hours of yesterday and today (two small queries), so a station open 22:00–06:00
-is found at 02:00.
+The nearest query prefilters on the indexed (lat, lon) columns with a box around the rider, sized from the
+street's station density and growing until it holds `limit` stations open now within its inscribed circle or
+covers the street; the amenity filter is one SQL condition on the bitmask; exact distances and "open now" are
+computed in Python from the candidates' hours of yesterday and today (read in the same round), so a station
+open 22:00–06:00 is found at 02:00.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -99,30 +101,88 @@ def _base(jurisdiction: Jurisdiction, amenities: int, open_now: bool) -> QuerySe
     return qs
 
 
+# Per process: stations per m² of each street, to size the first search box (an estimate only: a stale value
+# costs one more round, never a wrong answer).
+_density: dict[int, tuple[float, float]] = {}
+DENSITY_TTL_S = 60.0
+
+
+def _start_radius(jurisdiction: Jurisdiction, limit: int, max_radius: float) -> float:
+    cached = _density.get(jurisdiction.pk)
+    if cached is None or time.monotonic() - cached[1] > DENSITY_TTL_S:
+        n = Station.objects.filter(jurisdiction=jurisdiction, active=True).count()
+        area = jurisdiction.area_m2 or 1.0
+        cached = (n / area, time.monotonic())
+        _density[jurisdiction.pk] = cached
+    if cached[0] <= 0:
+        return max_radius
+    # A circle expected to hold 4 × limit stations before the amenity and open-now filters.
+    return min(max_radius, max(FIRST_RADIUS_M / 4, math.sqrt(4 * limit / (math.pi * cached[0]))))
+
+
+def _candidates_sql(amenities: int, open_now: bool) -> tuple[str, str]:
+    """The two statements of one round, as plain SQL over the indexed columns (the ORM's own statement building
+    cost more than the database on this path): stations in the box with yesterday's and today's weekly hours,
+    and those stations' exceptions of the two dates."""
+    qn = connection.ops.quote_name
+    st, oh, ex = Station._meta.db_table, OpeningHours._meta.db_table, HoursException._meta.db_table
+    where = (f"s.{qn('jurisdiction_id')} = %s AND s.{qn('active')} = %s AND s.{qn('lat')} BETWEEN %s AND %s "
+             f"AND s.{qn('lon')} BETWEEN %s AND %s")
+    if amenities:
+        where += f" AND (s.{qn('amenities')} & %s) = %s"
+    if open_now:
+        where += f" AND s.{qn('live_status')} <> %s"
+    # Names come from the models and quote_name; every value is a parameter.
+    stations = (f"SELECT s.{qn('id')}, s.{qn('lon')}, s.{qn('lat')}, h.{qn('weekday')}, h.{qn('start')}, h.{qn('end')} "  # noqa: S608
+                f"FROM {qn(st)} s LEFT JOIN {qn(oh)} h ON h.{qn('station_id')} = s.{qn('id')} "
+                f"AND h.{qn('weekday')} IN (%s, %s) WHERE {where}")
+    exceptions = (f"SELECT e.{qn('station_id')}, e.{qn('date')}, e.{qn('closed')}, e.{qn('start')}, e.{qn('end')} "  # noqa: S608
+                  f"FROM {qn(ex)} e JOIN {qn(st)} s ON s.{qn('id')} = e.{qn('station_id')} "
+                  f"WHERE e.{qn('date')} IN (%s, %s) AND {where}")
+    return stations, exceptions
+
+
 def nearest_ids(*, jurisdiction: Jurisdiction, lon: float, lat: float, amenities: int = 0, open_now: bool = True,
                 limit: int = 5, now: datetime | None = None) -> list[tuple[int, float]]:
     """(station id, distance m) of the `limit` nearest stations that have every amenity in the mask and, when
-    `open_now`, are open at `now` (default: now) and not marked closed."""
+    `open_now`, are open at `now` (default: now) and not marked closed.
+
+    Rounds: the stations in a box around the place (with their hours of yesterday and today in the same
+    statement), exact distances, open-now; when fewer than `limit` qualify inside the box's inscribed circle, the
+    radius grows by what the found share suggests (×1.5 to ×4) until the street is covered."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     local = timezone.localtime(now or timezone.now())
     days = [local.date() - timedelta(days=1), local.date()]
-    base = _base(jurisdiction, amenities, open_now)
+    day_keys = {d.isoformat(): d for d in days}
     max_radius = _max_radius(jurisdiction, lon, lat)
-    checked: dict[int, bool] = {}
-    radius = FIRST_RADIUS_M
+    radius = _start_radius(jurisdiction, limit, max_radius)
+    stations_sql, exceptions_sql = _candidates_sql(amenities, open_now)
     while True:
         minx, miny, maxx, maxy = _box(lon, lat, radius)
-        rows = base.filter(lat__gte=miny, lat__lte=maxy, lon__gte=minx, lon__lte=maxx).values_list("id", "lon", "lat")
-        near = sorted((d, sid) for sid, x, y in rows if (d := distance_m(lon, lat, x, y)) <= radius)
+        params = [jurisdiction.pk, True, miny, maxy, minx, maxx]
+        if amenities:
+            params += [amenities, amenities]
         if open_now:
-            new = [sid for _d, sid in near if sid not in checked]
-            weekly, exceptions = hours_for(new, days)
-            for sid in new:
-                checked[sid] = H.is_open(local, weekly.get(sid, {}), exceptions.get(sid, {}))
-            near = [(d, sid) for d, sid in near if checked[sid]]
+            params.append(LiveStatus.CLOSED.value)
+        coords: dict[int, tuple[float, float]] = {}
+        weekly: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+        exceptions: dict[int, dict[date, list]] = defaultdict(dict)
+        with connection.cursor() as cur:
+            cur.execute(stations_sql, [days[0].weekday(), days[1].weekday(), *params])
+            for sid, x, y, w, s, e in cur.fetchall():
+                coords[sid] = (x, y)
+                if w is not None:
+                    weekly[sid][w].append((s, e))
+            if open_now:
+                cur.execute(exceptions_sql, [connection.ops.adapt_datefield_value(d) for d in days] + params)
+                for sid, d, closed, s, e in cur.fetchall():
+                    exceptions[sid][day_keys[str(d)[:10]]] = [] if closed else [(s, e)]
+        near = sorted((dist, sid) for sid, (x, y) in coords.items() if (dist := distance_m(lon, lat, x, y)) <= radius)
+        if open_now:
+            near = [(d, sid) for d, sid in near if H.is_open(local, weekly.get(sid, {}), exceptions.get(sid, {}))]
         if len(near) >= limit or radius >= max_radius:
             return [(sid, d) for d, sid in near[:limit]]
-        radius *= 2
+        radius = min(max_radius, radius * min(4.0, max(1.5, 1.2 * math.sqrt(limit / max(len(near), 0.5)))))
 
 
 def directions_url(station: Station) -> str:
