@@ -110,7 +110,7 @@ def device_hash_for(*, survey: Survey, device_key: str | None) -> str | None:
 
 
 def _rate() -> tuple[int, int]:
-    count, _, seconds = getattr(settings, "WANGGE_OUTREACH_RATE", "20/600").partition("/")
+    count, _, seconds = getattr(settings, "WANGGE_OUTREACH_RATE", "60/600").partition("/")
     return int(count), int(seconds or 600)
 
 

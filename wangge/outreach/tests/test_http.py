@@ -357,3 +357,17 @@ def test_admin_lists_the_outreach_tables_read_only(outreach):
                   "exportlog"):
         assert c.get(f"/admin/outreach/{model}/").status_code == 200, model
     assert c.get("/admin/outreach/service/add/").status_code == 403
+
+
+@override_settings(WANGGE_OUTREACH_RATE="1/600")
+def test_page_floods_get_429_with_a_message_and_keep_nothing_extra(outreach):
+    c, s = Client(), outreach["survey"]
+    assert c.post(f"/services/events/{outreach['big'].pk}/", {"name": "张三", "phone": "13812345678"}).status_code == 302
+    r = c.post(f"/services/events/{outreach['big'].pk}/", {"name": "李四", "phone": "13900001111"})
+    assert r.status_code == 429 and 'role="alert"' in r.content.decode() and SignUp.objects.count() == 1
+    c.get(f"/survey/{s.code}/")
+    assert c.post(f"/survey/{s.code}/", {"idempotency_key": "a", "need": "体检", "stars": "4"}).status_code == 302
+    other = Client()  # another device, same address
+    other.get(f"/survey/{s.code}/")
+    r = other.post(f"/survey/{s.code}/", {"idempotency_key": "b", "need": "体检", "stars": "4"})
+    assert r.status_code == 429 and SurveyResponse.objects.count() == 1
