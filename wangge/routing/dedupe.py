@@ -155,7 +155,17 @@ class OpenCaseIndex:
             dx = (lons - lon) * 111_320.0 * np.cos(np.radians((lat + lats) / 2))
             dy = (lats - lat) * M_PER_DEG_LAT
             d = np.hypot(dx, dy)
-            for i in np.nonzero((d <= radius) & (created >= since))[0]:
+            hit = np.nonzero((d <= radius) & (created >= since))[0]
+            if len(hit) > 20:  # the nearest 20 (and ties), newest first among equals; those forgotten are skipped below
+                hit = hit[np.lexsort((-pks[hit], -created[hit], d[hit]))]
+                keep, found = [], 0
+                for i in hit:
+                    keep.append(i)
+                    found += int(pks[i]) not in self.dead
+                    if found >= 20:
+                        break
+                hit = keep
+            for i in hit:
                 near.append((float(d[i]), int(pks[i]), float(created[i]), texts[i]))
         for pk, clon, clat, created, words in self._recent.get(category_id, ()):
             d = distance_m(lon, lat, clon, clat)

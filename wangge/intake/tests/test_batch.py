@@ -183,3 +183,16 @@ def test_the_open_case_index_scores_like_the_duplicate_search(street):  # noqa: 
     assert index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=TRASH)[0][3] >= 0.8
     index.forget([case.pk])
     assert index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=TRASH) == []
+
+    # More than 20 within the radius: the same nearest 20 as the query's.
+    from wangge.cases.services import CaseDraft, cases_open_batch
+
+    words = "东南西北上下左右前后里外"
+    cases_open_batch(jurisdiction=j, drafts=[CaseDraft(
+        channel="hotline", category_code="SJ0101", description=f"垃圾{words[k % 12]}{words[(k * 5) % 12]}堆放没人管",
+        lon=case.lon + 0.00001 * (k + 1), lat=case.lat) for k in range(30)])  # no tie at the 20th
+    index = dedupe.OpenCaseIndex(jurisdiction_id=j.pk)
+    for text in (TRASH, "垃圾东南堆放没人管"):
+        want = [(c.case.pk, c.distance_m, c.similarity, c.score) for c in dedupe.duplicate_candidates(
+            jurisdiction_id=j.pk, lon=case.lon, lat=case.lat, category_id=case.category_id, text=text)]
+        assert index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=text) == want
