@@ -396,6 +396,13 @@ def survey_transition(*, survey: Survey, actor, action: str) -> Survey:
     return survey
 
 
+@transaction.atomic
+def survey_copy(*, survey: Survey, actor) -> Survey:
+    """A new draft with the same questions: how a published survey's questions get changed."""
+    return Survey.objects.create(jurisdiction=survey.jurisdiction, title=survey.title, intro=survey.intro,
+                                 questions=survey.questions, created_by=actor if getattr(actor, "pk", None) else None)
+
+
 def survey_open_state(*, survey: Survey, now: datetime | None = None) -> str:
     """open / draft / closed / not_yet / ended."""
     now = now or timezone.now()

@@ -382,6 +382,10 @@ def survey_edit(request, survey_id: int | None = None):
 def survey_act(request, survey_id: int, verb: str):
     jurisdiction = _staff(request)
     survey = _get_or_404(selectors.survey_for_staff, jurisdiction=jurisdiction, survey_id=survey_id)
+    if verb == "copy":
+        copy = services.survey_copy(survey=survey, actor=request.user)
+        messages.success(request, _("A new draft with the same questions is made: edit it and publish it."))
+        return redirect("outreach:survey_edit", survey_id=copy.pk)
     try:
         services.survey_transition(survey=survey, actor=request.user, action=verb)
         messages.success(request, _("The survey is now: %(status)s.")

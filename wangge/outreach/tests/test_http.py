@@ -303,6 +303,10 @@ def test_survey_builder_shows_json_and_question_errors(outreach):
     assert c.post(f"/outreach/surveys/{new.pk}/publish/").status_code == 302
     assert Survey.objects.get(pk=new.pk).status == "published"
     assert c.post(f"/outreach/surveys/{new.pk}/explode/").status_code == 404
+    copy = c.post(f"/outreach/surveys/{new.pk}/copy/")
+    draft = Survey.objects.exclude(pk__in=[new.pk, outreach["survey"].pk]).get()
+    assert copy["Location"] == f"/outreach/surveys/{draft.pk}/"
+    assert draft.status == "draft" and draft.questions == new.questions and draft.code != new.code
 
 
 def test_results_page_has_a_chart_per_choice_question(outreach):
