@@ -9,10 +9,12 @@ On a labelled CSV (``label,text``), in one run, for each system:
     band), the stored model's size and load time.
 baseline = TfidfVectorizer(analyzer="char", ngram_range=(1, 3)) + LinearSVC() (scikit-learn defaults).
 ours     = classify.build_pipeline(): char 1–2 + jieba words TF-IDF, balanced LinearSVC, temperature.
-``--variants`` adds the cross-validation of the alternatives we measured while choosing (slow).
+``--variants`` adds the cross-validation of the alternatives we measured while choosing (slow); ``--only TEXT``
+keeps the variants whose name contains TEXT.
 
     .venv/bin/python benchmarks/bench_classify.py --data ../shared/data/complaints-dev/messages.csv
     .venv/bin/python benchmarks/bench_classify.py --data … --folds 0 --single 50      # held-out only, ~2 min
+    .venv/bin/python benchmarks/bench_classify.py --data … --variants --only vote    # one variant next to both
 
 Only numbers are printed and written (benchmarks/out/classify.json); never any text of the corpus.
 """
@@ -24,6 +26,7 @@ import csv
 import json
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,6 +42,7 @@ import django  # noqa: E402
 django.setup()
 
 import sklearn  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score, log_loss  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_split  # noqa: E402
@@ -54,15 +58,59 @@ def baseline() -> Pipeline:
     return Pipeline([("features", TfidfVectorizer(analyzer="char", ngram_range=(1, 3))), ("clf", LinearSVC())])
 
 
-def variant(*, chars: tuple[int, int] | None, use_words: bool, balanced: bool = True, c: float = 1.0) -> Pipeline:
+_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_LATIN = re.compile(r"[a-z]+[0-9]*")
+
+
+def masked(text: str) -> str:
+    """Numbers → 0, latin runs (anonymised places such as "a市", codes) → a."""
+    return _LATIN.sub("a", _DIGITS.sub("0", classify.normalize(text)))
+
+
+def han_only(text: str) -> str:
+    """Chinese characters and sentence punctuation only."""
+    return "".join(ch for ch in classify.normalize(text) if classify._HAN.match(ch) or ch in "，。？！")
+
+
+def word_bigrams(text: str) -> list[str]:
+    w = classify.words(text)
+    return [f"{a} {b}" for a, b in zip(w, w[1:], strict=False)]
+
+
+class SoftmaxVote(BaseEstimator, ClassifierMixin):
+    """Several pipelines, each SVC's scores through a softmax (temperature 0.3), averaged."""
+
+    def __init__(self, makers=()):
+        self.makers = makers
+
+    def fit(self, x, y):
+        self.members_ = [make().fit(x, y) for make in self.makers]
+        self.classes_ = self.members_[0].classes_
+        return self
+
+    def predict(self, x):
+        total = 0
+        for m in self.members_:
+            z = m.decision_function(x) / 0.3
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            total = total + z / z.sum(axis=1, keepdims=True)
+        return self.classes_[np.argmax(total, axis=1)]
+
+
+def variant(*, chars: tuple[int, int] | None, use_words: bool, balanced: bool = True, c: float = 1.0,
+            preprocessor=classify.normalize, bigrams: float = 0.0) -> Pipeline:
     """The alternatives measured while choosing (uncalibrated: temperature scaling keeps the ranking)."""
     parts = []
     if chars:
-        parts.append(("chars", TfidfVectorizer(analyzer="char", ngram_range=chars, preprocessor=classify.normalize,
+        parts.append(("chars", TfidfVectorizer(analyzer="char", ngram_range=chars, preprocessor=preprocessor,
                                                sublinear_tf=True, dtype=np.float32)))
     if use_words:
         parts.append(("words", TfidfVectorizer(analyzer=classify.words, sublinear_tf=True, dtype=np.float32)))
-    return Pipeline([("features", FeatureUnion(parts)),
+    weights = None
+    if bigrams:
+        parts.append(("bigrams", TfidfVectorizer(analyzer=word_bigrams, sublinear_tf=True, min_df=2, dtype=np.float32)))
+        weights = {name: 1.0 for name, _ in parts} | {"bigrams": bigrams}
+    return Pipeline([("features", FeatureUnion(parts, transformer_weights=weights)),
                      ("clf", LinearSVC(C=c, class_weight="balanced" if balanced else None))])
 
 
@@ -73,6 +121,12 @@ VARIANTS = {
     "char 1-3 + words, balanced": lambda: variant(chars=(1, 3), use_words=True),
     "char 1-2 + words, not balanced": lambda: variant(chars=(1, 2), use_words=True, balanced=False),
     "char 1-2 + words, balanced, C=0.5": lambda: variant(chars=(1, 2), use_words=True, c=0.5),
+    "char 1-2 (numbers, latin masked) + words": lambda: variant(chars=(1, 2), use_words=True, preprocessor=masked),
+    "char 1-2 (Chinese only) + words": lambda: variant(chars=(1, 2), use_words=True, preprocessor=han_only),
+    "char 1-2 + words + word bigrams x0.5": lambda: variant(chars=(1, 2), use_words=True, bigrams=0.5),
+    "softmax vote of 4 SVCs (c12+w, c1-3, w, c12)": lambda: SoftmaxVote(makers=(
+        lambda: variant(chars=(1, 2), use_words=True), lambda: variant(chars=(1, 3), use_words=False),
+        lambda: variant(chars=None, use_words=True), lambda: variant(chars=(1, 2), use_words=False))),
 }
 
 
@@ -126,6 +180,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5, help="0: skip cross-validation")
     ap.add_argument("--single", type=int, default=200, help="one-text predict calls to time")
     ap.add_argument("--variants", action="store_true", help="also cross-validate the alternatives (slow)")
+    ap.add_argument("--only", action="append", default=[], metavar="TEXT",
+                    help="with --variants: only the variants whose name contains TEXT (repeatable)")
     ap.add_argument("--out", default=str(OUT / "classify.json"))
     args = ap.parse_args()
 
@@ -182,6 +238,8 @@ def main() -> None:
     if args.variants and args.folds:
         result["variants"] = {}
         for name, make in VARIANTS.items():
+            if args.only and not any(o in name for o in args.only):
+                continue
             result["variants"][name] = r = cv_scores(make, x_train, y_train, args.folds, args.seed)
             print(f"variant {name:36s} cv macro-F1 {r['cv_macro_f1']:.4f} ± {r['cv_macro_f1_std']:.4f}  "
                   f"({r['cv_seconds']} s)", flush=True)
