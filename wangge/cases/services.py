@@ -498,7 +498,7 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
         held.setdefault(case.pk, case)
     wanted = sorted({into for _, into, _ in merges} - set(held))
     held.update({c.pk: c for c in Case.objects.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")})
-    now, out, changed, events, absorbed = timezone.now(), [], {}, [], []
+    now, out, changed, events, absorbed, columns = timezone.now(), [], {}, [], [], set()
     for case, into, reason in merges:
         target = held.get(into)
         if (target is None or case.pk == into or target.jurisdiction_id != case.jurisdiction_id
@@ -509,7 +509,9 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
         correlation = uuid.uuid4()
         for subject, action, payload in ((case, "merge", {"into_case_id": target.pk, "into": target.code}),
                                          (target, "absorb", {"case_id": case.pk, "case": case.code})):
+            old = [getattr(subject, column) for column in DERIVED_COLUMNS]
             before, after = _advance(subject, action=action, payload=payload, now=now)
+            columns.update(c for c, v in zip(DERIVED_COLUMNS, old, strict=True) if getattr(subject, c) != v)
             if (before.lead_department_id, before.assisting_ids) != (after.lead_department_id, after.assisting_ids):
                 raise RuntimeError(f"{action} moved the departments; cases_merge_batch does not sync parties.")
             subject.updated_at = now
@@ -520,7 +522,8 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
         absorbed.append((target, events[-1]))
         out.append(target)
     if changed:
-        Case.objects.bulk_update(list(changed.values()), [*DERIVED_COLUMNS, "updated_at"])
+        # Only the columns some merge changed: bulk_update builds a CASE per column and row.
+        Case.objects.bulk_update(list(changed.values()), [c for c in DERIVED_COLUMNS if c in columns] + ["updated_at"])
         CaseEvent.objects.bulk_create(events)
         notify.after_events(absorbed)
     return out

@@ -346,11 +346,23 @@ def _commit_chunk(batch_id: int, chunk_size: int, context: dict) -> bool:
         if "matcher" not in context:
             context["matcher"] = _minor_categories(batch.jurisdiction)
         _write_rows(batch, rows, context["matcher"], context)
-        HotlineImportRow.objects.bulk_update(rows, ["done", "outcome", "order", "errors"])
+        _update_rows(rows)
         done = sum(1 for r in rows if r.action in (RowAction.CREATE, RowAction.UPDATE))
         HotlineImport.objects.filter(pk=batch_id).update(  # a progress counter never fails a chunk: capped
             progress_done=Least(F("progress_done") + done, F("progress_total")), heartbeat_at=timezone.now())
     return True
+
+
+def _update_rows(rows: list[HotlineImportRow]) -> None:
+    """The rows' done, outcome, order and errors: one UPDATE by primary key, executemany (bulk_update's CASE per
+    column and row was a third of a chunk's time at 500 rows)."""
+    fields = [HotlineImportRow._meta.get_field(name) for name in ("done", "outcome", "order", "errors")]
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(HotlineImportRow._meta.db_table)} SET "  # noqa: S608 - names from the model, values as parameters
+           f"{', '.join(f'{qn(f.column)} = %s' for f in fields)} WHERE {qn(HotlineImportRow._meta.pk.column)} = %s")
+    adapt = connection.ops.adapt_json_value
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(r.done, r.outcome, r.order_id, adapt(r.errors, None), r.pk) for r in rows])
 
 
 def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hotline.CategoryMatcher,
