@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from wangge.core.errors import ApplicationError
@@ -90,15 +90,6 @@ def hours_for(station_ids, days: list[date]) -> tuple[dict, dict]:
                                  .values_list("station_id", "date", "closed", "start", "end")):
         exceptions[sid][d] = [] if closed else [(s, e)]
     return weekly, exceptions
-
-
-def _base(jurisdiction: Jurisdiction, amenities: int, open_now: bool) -> QuerySet[Station]:
-    qs = Station.objects.filter(jurisdiction=jurisdiction, active=True)
-    if amenities:
-        qs = qs.annotate(_has=F("amenities").bitand(amenities)).filter(_has=amenities)
-    if open_now:
-        qs = qs.exclude(live_status=LiveStatus.CLOSED)
-    return qs
 
 
 # Per process: stations per m² of each street, to size the first search box (an estimate only: a stale value
@@ -289,7 +280,7 @@ def pledge_out(p: Pledge, *, staff: bool, distance: float | None = None, on: dat
 def pledges_nearby(*, jurisdiction: Jurisdiction, lon: float, lat: float, radius_m: float = 1500, limit: int = 10,
                    staff: bool = False) -> list[dict]:
     check_search_point(jurisdiction=jurisdiction, lon=lon, lat=lat)
-    radius_m = max(50.0, min(float(radius_m), 20_000.0))
+    radius_m = max(50.0, min(float(radius_m), 20_000.0)) if math.isfinite(radius_m) else 1500.0
     minx, miny, maxx, maxy = _box(lon, lat, radius_m)
     rows = pledges_active(jurisdiction=jurisdiction).filter(lat__gte=miny, lat__lte=maxy, lon__gte=minx, lon__lte=maxx)
     near = sorted(((distance_m(lon, lat, p.lon, p.lat), p.pk, p) for p in rows), key=lambda t: t[:2])

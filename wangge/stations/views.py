@@ -83,7 +83,8 @@ def _detail_context(request, station, **extra) -> dict:
 
 def station_page(request, station_id: int):
     station = _station(station_id)
-    return render(request, "stations/detail.html", _detail_context(request, station))
+    notice = _("Thank you: your feedback was sent to the station.") if request.GET.get("sent") == "1" else ""
+    return render(request, "stations/detail.html", _detail_context(request, station, notice=notice))
 
 
 def _client_ip(request) -> str:
@@ -110,8 +111,7 @@ def station_feedback(request, station_id: int):
         if exc.status == 429:
             response["Retry-After"] = "600"
         return response
-    return render(request, "stations/detail.html",
-                  _detail_context(request, station, notice=_("Thank you: your feedback was sent to the station.")))
+    return redirect(reverse("stations:detail", args=[station.pk]) + "?sent=1")  # a reload does not send it twice
 
 
 @require_POST

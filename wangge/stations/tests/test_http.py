@@ -105,6 +105,8 @@ def test_api_pledges_and_stats_scope(street, pledges):
     assert public[0]["contact_phone"] == "138****5678"
     staff = logged_in(users["union"]).get("/api/v1/stations/pledges/nearby", q(c)).json()
     assert staff[0]["contact_phone"] == "13812345678"
+    assert Client().get("/api/v1/stations/pledges/nearby", q(c, radius_m="nan")).status_code == 200
+    assert Client().get("/api/v1/stations/pledges/nearby", q(c, lon="inf")).status_code == 422
     host = logged_in(users["host"]).get("/api/v1/stations/pledges/nearby", q(c)).json()
     assert host[0]["contact_phone"] == "138****5678"
     Client().post(f"/api/v1/stations/{street['s']['day'].pk}/checkins")
@@ -143,7 +145,9 @@ def test_station_page_feedback_checkin_and_poster(street, settings):
     r = c.post(f"/stations/{s.pk}/checkin/")
     assert r.status_code == 200 and StationCheckIn.objects.count() == 1
     r = c.post(f"/stations/{s.pk}/feedback/", {"text": "很好", "kind": "praise", "rating": "5", "phone": "13912345678"})
-    assert r.status_code == 200 and StationFeedback.objects.count() == 1
+    assert r.status_code == 302 and StationFeedback.objects.count() == 1
+    r = c.get(r["Location"])
+    assert 'id="station-notice"' in r.content.decode() and "13912345678" not in r.content.decode()
     r = c.post(f"/stations/{s.pk}/feedback/", {"text": "再来一条", "kind": "praise"})
     assert r.status_code == 429 and r["Retry-After"] and StationFeedback.objects.count() == 1
     assert "再来一条" in r.content.decode()  # what the rider typed is kept in the form
