@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "wangge.stations",
     "wangge.unions",
     "wangge.outreach",
+    "wangge.vision",
 ]
 
 MIDDLEWARE = [
