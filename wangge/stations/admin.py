@@ -29,6 +29,9 @@ class StationAdmin(admin.ModelAdmin):
     readonly_fields = ("lon", "lat", "grid", "amenities", "status_updated_at")
     inlines = [HostInline, HoursInline, ExceptionInline]
 
+    def has_add_permission(self, request):
+        return False  # opened through the console or the API, which locate it in its grid
+
 
 @admin.register(Pledge)
 class PledgeAdmin(admin.ModelAdmin):
@@ -36,6 +39,9 @@ class PledgeAdmin(admin.ModelAdmin):
     list_filter = ("jurisdiction", "kind")
     search_fields = ("merchant", "text")
     readonly_fields = ("lon", "lat", "grid")
+
+    def has_add_permission(self, request):
+        return False  # recorded through the pledge page or the API, which check the place is in the street
 
 
 @admin.register(StationFeedback)

@@ -121,6 +121,37 @@ class HoursIn(Schema):
                                                   "past midnight; 00:00-24:00 is all day")
 
 
+class StationIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    kind: str = Field("warm_new", description="warm_new (暖新驿站) / love_relay (爱心接力站) / other")
+    host_type: str = Field("community", description="community / merchant / building / union / other")
+    address: str = Field("", max_length=200)
+    phone: str = Field("", max_length=32, description="the station's public number")
+    amenities: list[str] = Field(default_factory=list, description="codes from GET /stations/amenities")
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = Field("wgs84", pattern="^(wgs84|gcj02|bd09)$")
+    location_link: str = Field("", max_length=500, description="a map link or 'lat,lon' (WGS84) instead of lon/lat")
+    week: dict[int, str] = Field(default_factory=dict, description='weekly hours, as for PUT /stations/{id}/hours')
+
+
+class PledgeIn(Schema):
+    merchant: str = Field(..., min_length=1, max_length=100)
+    kind: str = Field(..., description="meal_hours / love_lunch / free_haircut / free_water / restroom / charging / "
+                                       "frontage (门责三包) / other")
+    text: str = Field(..., min_length=1, max_length=500)
+    valid_from: date
+    valid_until: date | None = None
+    address: str = Field("", max_length=200)
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = Field("wgs84", pattern="^(wgs84|gcj02|bd09)$")
+    location_link: str = Field("", max_length=500)
+    contact_name: str = Field("", max_length=50)
+    contact_phone: str = Field("", max_length=32)
+    station_id: int | None = None
+
+
 class StatsStationOut(Schema):
     station_id: int
     station: str
@@ -175,6 +206,53 @@ def pledges_nearby(request, lon: float | None = None, lat: float | None = None, 
     wlon, wlat = selectors.rider_point(lon=lon, lat=lat, crs=crs, link=link[:500])
     return selectors.pledges_nearby(jurisdiction=j, lon=wlon, lat=wlat, radius_m=radius_m, limit=limit,
                                     staff=_staff_view(request, j))
+
+
+def _staff_jurisdiction(request):
+    from wangge.grids.selectors import jurisdiction_for_user
+
+    j = jurisdiction_for_user(request.user)
+    if not services.is_station_staff(request.user, j.pk):
+        raise PermissionDenied("Only operators, administrators and union staff of this street may do this.")
+    return j
+
+
+def _where(payload) -> tuple:
+    from wangge.routing.links import parse_location_link
+
+    if payload.lon is None and payload.location_link:
+        return parse_location_link(payload.location_link, bare_crs="wgs84")
+    return payload.lon, payload.lat, payload.crs
+
+
+@router.post("/stations", response={201: StationDetailOut},
+             summary="Open a station (operators, administrators, union staff): located in its grid, hours validated")
+def station_create(request, payload: StationIn):
+    from django.db import transaction
+
+    j = _staff_jurisdiction(request)
+    lon, lat, crs = _where(payload)
+    with transaction.atomic():  # the station and its hours, or nothing
+        station = services.station_create(jurisdiction=j, actor=request.user, name=payload.name, lon=lon, lat=lat,
+                                          crs=crs, kind=payload.kind, host_type=payload.host_type,
+                                          address=payload.address, phone=payload.phone, amenities=payload.amenities)
+        if payload.week:
+            services.station_hours_set(station=station, actor=request.user, week=payload.week)
+    return Status(201, _with_url(selectors.station_public(station=station), request))
+
+
+@router.post("/stations/pledges", response={201: PledgeOut},
+             summary="Record a merchant's pledge or 门责三包 commitment (operators, administrators, union staff)")
+def pledge_create(request, payload: PledgeIn):
+    j = _staff_jurisdiction(request)
+    lon, lat, crs = _where(payload)
+    station = services.station_get(station_id=payload.station_id, jurisdiction=j) if payload.station_id else None
+    pledge = services.pledge_create(
+        jurisdiction=j, actor=request.user, merchant=payload.merchant, kind=payload.kind, text=payload.text,
+        valid_from=payload.valid_from, valid_until=payload.valid_until, lon=lon, lat=lat, crs=crs,
+        address=payload.address, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
+        station=station)
+    return Status(201, selectors.pledge_out(pledge, staff=True))
 
 
 @router.get("/stations/stats", response=StatsOut, summary="Anonymous check-ins per station and local hour (staff)")

@@ -17,9 +17,18 @@ from django.views.decorators.http import require_POST
 from wangge.core.errors import ApplicationError, NotFound
 from wangge.grids.selectors import jurisdiction_for_user
 from wangge.intake.selectors import public_jurisdiction
+from wangge.routing.links import parse_location_link
 from wangge.stations import hours as H
 from wangge.stations import selectors, services
-from wangge.stations.models import Amenity, FeedbackKind, LiveStatus, Pledge
+from wangge.stations.models import (
+    Amenity,
+    FeedbackKind,
+    HostType,
+    LiveStatus,
+    Pledge,
+    PledgeKind,
+    StationKind,
+)
 
 
 def _weekday_labels() -> list[str]:
@@ -139,13 +148,41 @@ def station_poster(request, station_id: int):
 
 # --- hosts' console -----------------------------------------------------------------------------------------
 
+def _console_context(request, **extra) -> dict:
+    stations = list(selectors.stations_for_host(user=request.user))
+    staff = request.user.is_superuser or services.is_station_staff(request.user, request.user.jurisdiction_id or 0)
+    if not stations and not staff:
+        raise DjangoPermissionDenied("You host no station.")
+    return {"stations": stations, "can_create": staff, "amenities": _amenity_choices(), "kinds": StationKind.choices,
+            "host_types": HostType.choices, "error": "", "form": {}, **extra}
+
+
 @login_required
 def host_console(request):
-    stations = list(selectors.stations_for_host(user=request.user))
-    if not stations and not (request.user.is_superuser or services.is_station_staff(
-            request.user, request.user.jurisdiction_id or 0)):
-        raise DjangoPermissionDenied("You host no station.")
-    return render(request, "stations/host_console.html", {"stations": stations})
+    return render(request, "stations/host_console.html", _console_context(request))
+
+
+def _place(text: str) -> tuple:
+    """A map link, or 'lat,lon' read off our own map (WGS84)."""
+    return parse_location_link(text, bare_crs="wgs84")
+
+
+@login_required
+@require_POST
+def station_new(request):
+    """Staff open a station: name, kind, host, address, place (map link or coordinates), amenities."""
+    p = request.POST
+    try:
+        jurisdiction = jurisdiction_for_user(request.user)
+        lon, lat, crs = _place(p.get("where", ""))
+        station = services.station_create(
+            jurisdiction=jurisdiction, actor=request.user, name=p.get("name", ""), lon=lon, lat=lat, crs=crs,
+            kind=p.get("kind") or "warm_new", host_type=p.get("host_type") or "community",
+            address=p.get("address", ""), phone=p.get("phone", ""), amenities=p.getlist("amenity"))
+    except ApplicationError as exc:
+        return render(request, "stations/host_console.html", _console_context(request, error=exc.message, form=p),
+                      status=exc.status)
+    return redirect("stations:host_station", station_id=station.pk)
 
 
 def _editable(request, station_id: int):
@@ -228,21 +265,45 @@ def _staff_jurisdiction(request):
     return jurisdiction
 
 
-@login_required
-def pledge_map(request):
-    jurisdiction = _staff_jurisdiction(request)
+def _pledge_context(request, jurisdiction, **extra) -> dict:
     data = selectors.pledges_for_staff(jurisdiction=jurisdiction)
     stations = list(selectors.station_list(jurisdiction=jurisdiction).filter(active=True)
                     .values("id", "name", "lon", "lat", "live_status"))
-    ctx = {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
-           "stations": stations, "boundary": jurisdiction.boundary,
-           "can_follow_up": services.is_station_staff(request.user, jurisdiction.pk),
-           "map_data": {"pledges": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in p.items()
-                                     if k in ("id", "merchant", "kind_label", "text", "lon", "lat", "expired", "active",
-                                              "valid_until")} for p in data["pledges"]],
-                        "stations": stations},
-           "error": request.GET.get("error", "")}
-    return render(request, "stations/pledges.html", ctx)
+    keys = ("id", "merchant", "kind_label", "text", "lon", "lat", "expired", "active", "valid_until")
+    return {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
+            "boundary": jurisdiction.boundary, "kinds": PledgeKind.choices,
+            "can_follow_up": services.is_station_staff(request.user, jurisdiction.pk),
+            "map_data": {"pledges": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in p.items()
+                                      if k in keys} for p in data["pledges"]], "stations": stations},
+            "error": "", "form": {}, **extra}
+
+
+@login_required
+def pledge_map(request):
+    jurisdiction = _staff_jurisdiction(request)
+    return render(request, "stations/pledges.html", _pledge_context(request, jurisdiction))
+
+
+@login_required
+@require_POST
+def pledge_new(request):
+    jurisdiction = _staff_jurisdiction(request)
+    p = request.POST
+    try:
+        lon, lat, crs = _place(p.get("where", ""))
+        try:
+            valid_from = date.fromisoformat(p.get("valid_from", ""))
+            valid_until = date.fromisoformat(p["valid_until"]) if p.get("valid_until") else None
+        except ValueError as exc:
+            raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date") from exc
+        services.pledge_create(jurisdiction=jurisdiction, actor=request.user, merchant=p.get("merchant", ""),
+                               kind=p.get("kind", ""), text=p.get("text", ""), valid_from=valid_from,
+                               valid_until=valid_until, lon=lon, lat=lat, crs=crs, address=p.get("address", ""),
+                               contact_name=p.get("contact_name", ""), contact_phone=p.get("contact_phone", ""))
+    except ApplicationError as exc:
+        return render(request, "stations/pledges.html", _pledge_context(request, jurisdiction, error=exc.message, form=p),
+                      status=exc.status)
+    return redirect("stations:pledges")
 
 
 @login_required
@@ -262,9 +323,6 @@ def pledge_follow_up(request, pledge_id: int):
         services.pledge_follow_up(pledge=pledge, actor=request.user, note=request.POST.get("note", ""),
                                   renew_until=renew)
     except ApplicationError as exc:
-        data = selectors.pledges_for_staff(jurisdiction=jurisdiction)
-        ctx = {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
-               "stations": [], "boundary": jurisdiction.boundary, "map_data": {"pledges": [], "stations": []},
-               "can_follow_up": True, "error": exc.message}
-        return render(request, "stations/pledges.html", ctx, status=exc.status)
+        return render(request, "stations/pledges.html", _pledge_context(request, jurisdiction, error=exc.message),
+                      status=exc.status)
     return redirect("stations:pledges")

@@ -208,3 +208,45 @@ def test_pledge_map_for_staff_only(street, pledges):
     assert r.status_code == 302
     r = logged_in(users["union"]).get("/stations/pledges/")
     assert 'data-pledge-id' not in r.content.decode()
+
+
+def test_staff_open_stations_and_record_pledges(street):
+    users, c = street["users"], street["centre"]
+    body = {"name": "新驿站", "amenities": ["water", "wifi"], "lon": c.x, "lat": c.y,
+            "week": {"0": "22:00-06:00", "6": "00:00-24:00"}}
+    assert Client().post("/api/v1/stations", body, content_type="application/json").status_code == 401
+    assert logged_in(users["host"]).post("/api/v1/stations", body, content_type="application/json").status_code == 403
+    n = Station.objects.count()
+    bad = logged_in(users["union"]).post("/api/v1/stations", {**body, "week": {"0": "06:00-06:00"}},
+                                         content_type="application/json")
+    assert bad.status_code == 422 and Station.objects.count() == n  # the station and its hours, or nothing
+    bad = logged_in(users["union"]).post("/api/v1/stations", {**body, "lon": 121.0, "lat": 31.0},
+                                         content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["code"] == "outside_jurisdiction"
+    r = logged_in(users["union"]).post("/api/v1/stations", {**body, "lon": None, "lat": None,
+                                                            "location_link": f"{c.y},{c.x}"},
+                                       content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["week"][0]["intervals"] == ["22:00–06:00"] and Station.objects.count() == n + 1
+    pledge = {"merchant": "小面馆", "kind": "love_lunch", "text": "每天 10 份爱心午餐", "valid_from": "2026-01-01",
+              "valid_until": "2099-12-31", "lon": c.x, "lat": c.y, "contact_phone": "13700001234"}
+    assert logged_in(users["host"]).post("/api/v1/stations/pledges", pledge,
+                                         content_type="application/json").status_code == 403
+    assert logged_in(users["operator"]).post("/api/v1/stations/pledges", {**pledge, "kind": "bribe"},
+                                             content_type="application/json").status_code == 422
+    r = logged_in(users["operator"]).post("/api/v1/stations/pledges", pledge, content_type="application/json")
+    assert r.status_code == 201 and r.json()["contact_phone"] == "13700001234"
+    # the same through the pages
+    staff = logged_in(users["union"])
+    r = staff.post("/stations/host/new/", {"name": "页面驿站", "where": "nowhere", "amenity": ["water"]})
+    assert r.status_code == 422 and 'value="页面驿站"' in r.content.decode()
+    r = staff.post("/stations/host/new/", {"name": "页面驿站", "where": f"{c.y},{c.x}", "amenity": ["water"]})
+    assert r.status_code == 302 and Station.objects.filter(name="页面驿站").exists()
+    assert logged_in(users["host"]).post("/stations/host/new/", {"name": "x", "where": f"{c.y},{c.x}"}).status_code == 403
+    r = staff.post("/stations/pledges/new/", {"merchant": "书店", "kind": "free_water", "text": "免费饮水",
+                                              "valid_from": "someday", "where": f"{c.y},{c.x}"})
+    assert r.status_code == 422
+    r = staff.post("/stations/pledges/new/", {"merchant": "书店", "kind": "free_water", "text": "免费饮水",
+                                              "valid_from": "2026-01-01", "where": f"{c.y},{c.x}"})
+    assert r.status_code == 302
+    assert logged_in(users["host"]).post("/stations/pledges/new/", {}).status_code == 403
