@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +71,8 @@ class TileDetector(Protocol):
 
 def nms(detections: Sequence[Detection], *, iou_threshold: float = 0.45) -> list[Detection]:
     """Greedy non-maximum suppression; keeps the higher score. Also drops a box that lies almost
-    wholly inside a kept one (a person cut by a tile edge is found twice: once whole, once partly)."""
+    wholly inside a kept one and is at least 40 % of its size (a person cut by a tile edge is found
+    twice: once whole, once partly); a much smaller box inside a big one is another person."""
     if not detections:
         return []
     boxes = np.array([[d.x1, d.y1, d.x2, d.y2] for d in detections], dtype=np.float64)
@@ -90,7 +92,8 @@ def nms(detections: Sequence[Detection], *, iou_threshold: float = 0.45) -> list
         union = areas[i] + areas[rest] - inter
         iou = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
         inside = np.where(areas[rest] > 0, inter / np.maximum(areas[rest], 1e-9), 0.0)
-        order = rest[(iou <= iou_threshold) & (inside <= 0.8)]
+        cut_copy = (inside > 0.8) & (areas[rest] >= 0.4 * areas[i])  # not a small person in front of a big box
+        order = rest[(iou <= iou_threshold) & ~cut_copy]
     return [detections[i] for i in keep]
 
 
@@ -122,14 +125,19 @@ class TilingConfig:
     # 1024 px at scale 1.0 beat 300-px model views of 256–512 px tiles, for accuracy and time.)
     tile: int = 1024
     overlap: float = 0.25
-    whole_frame: bool = False  # also look at the whole frame once (when tiled: large, near people)
     iou_threshold: float = 0.45
 
 
 class TiledCounter:
-    def __init__(self, detector: TileDetector, config: TilingConfig | None = None) -> None:
+    """Tiles through `detector`, plus the whole frame once through `overview` (when given: for people
+    too large for the tiles' detector), merged with NMS."""
+
+    def __init__(
+        self, detector: TileDetector, config: TilingConfig | None = None, *, overview: TileDetector | None = None
+    ) -> None:
         self.detector = detector
         self.config = config or TilingConfig()
+        self.overview = overview
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         if image is None or image.ndim != 3 or image.shape[2] != 3 or image.size == 0:
@@ -137,12 +145,12 @@ class TiledCounter:
         h, w = image.shape[:2]
         cfg = self.config
         rects = tile_grid(w, h, tile=cfg.tile, overlap=cfg.overlap)
-        if cfg.whole_frame and len(rects) > 1:
-            rects.append((0, 0, w, h))
         tiles = [image[y : y + th, x : x + tw] for x, y, tw, th in rects]
         found: list[Detection] = []
         for (x, y, _tw, _th), dets in zip(rects, self.detector.detect_batch(tiles), strict=True):
             found.extend(d.shifted(x, y) for d in dets)
+        if self.overview is not None:
+            found.extend(self.overview.detect_batch([image])[0])
         return nms(found, iou_threshold=cfg.iou_threshold)
 
     def count(self, image: np.ndarray, zone: zones.Polygon | None = None) -> CountResult:
@@ -205,6 +213,20 @@ def decode_ssd(
     return boxes, scores
 
 
+@cache
+def _trusted_anchors(box_shapes: tuple[tuple[int, int, int], ...], layers: int) -> np.ndarray:
+    """Mask over the decoded anchors: the first `layers` predictor layers, without the border cells
+    of layers ≥ 1 (see SsdLitePersonDetector)."""
+    parts = []
+    for i, (channels, fh, fw) in enumerate(box_shapes):
+        yy, xx = np.meshgrid(np.arange(fh), np.arange(fw), indexing="ij")
+        ok = np.full((fh, fw), i < layers)
+        if i >= 1:
+            ok &= (yy > 0) & (xx > 0) & (yy < fh - 1) & (xx < fw - 1)
+        parts.append(np.repeat(ok.reshape(-1), channels // 4))
+    return np.concatenate(parts)
+
+
 def default_model_path() -> Path:
     from django.conf import settings
 
@@ -217,9 +239,15 @@ class SsdLitePersonDetector:
     """The person-only SSDLite-MobileNetV2 (ONNX, made at set-up from the PyPI package's frozen graph).
 
     Each tile is resized by `input_scale` (model pixels per image pixel) and run as it is: the network
-    is fully convolutional, so a whole frame can go through in one pass, at the cost of its area."""
+    is fully convolutional, so a whole frame can go through in one pass, at the cost of its area.
+    Off its 300×300 training size two parts of the model misbehave (seen as confident "people" on a
+    plain grey frame): the two coarsest predictor layers (maps of 2×2 and 1×1 in training) and the
+    border cells of the coarser layers. So on such inputs only the first `layers` predictor layers
+    are used and border cells of layers ≥ 1 are dropped; `overview()` gives the same network at
+    exactly 300×300 with every layer, run once on the whole frame for large, near people.
+    """
 
-    DEFAULTS = {"score_threshold": 0.3, "input_scale": 1.0, "threads": 2, "backend": "opencv"}
+    DEFAULTS = {"score_threshold": 0.25, "input_scale": 1.0, "threads": 2, "backend": "opencv"}
 
     def __init__(
         self,
@@ -229,6 +257,7 @@ class SsdLitePersonDetector:
         input_scale: float = DEFAULTS["input_scale"],
         threads: int = DEFAULTS["threads"],
         backend: str = DEFAULTS["backend"],
+        layers: int = 4,
     ) -> None:
         path = model_path or default_model_path()
         if not path.is_file():
@@ -238,6 +267,8 @@ class SsdLitePersonDetector:
         self.score_threshold = score_threshold
         self.input_scale = input_scale
         self.backend = backend
+        self.layers = layers
+        self.fixed_size: int | None = None
         if backend == "onnxruntime":  # optional: not a wangge dependency (OpenCV DNN is as fast here)
             import onnxruntime as ort
 
@@ -253,14 +284,25 @@ class SsdLitePersonDetector:
         else:
             raise ValueError(f"unknown backend {backend!r}")
 
+    def overview(self, *, score_threshold: float | None = None) -> SsdLitePersonDetector:
+        """The same network (shared, not reloaded) on whole frames squeezed to 300×300, all layers."""
+        twin = copy.copy(self)
+        twin.fixed_size = TRAIN_SIZE
+        if score_threshold is not None:
+            twin.score_threshold = score_threshold
+        return twin
+
     def _blob(self, tiles: Sequence[np.ndarray]) -> np.ndarray:
         import cv2
 
         th, tw = tiles[0].shape[:2]
-        ih, iw = max(32, round(th * self.input_scale)), max(32, round(tw * self.input_scale))
+        if self.fixed_size:
+            ih = iw = self.fixed_size
+        else:
+            ih, iw = max(32, round(th * self.input_scale)), max(32, round(tw * self.input_scale))
         batch = np.empty((len(tiles), 3, ih, iw), dtype=np.float32)
         for i, tile in enumerate(tiles):
-            small = cv2.resize(tile, (iw, ih), interpolation=cv2.INTER_AREA if self.input_scale < 1 else cv2.INTER_LINEAR)
+            small = tile if (ih, iw) == (th, tw) else cv2.resize(tile, (iw, ih), interpolation=cv2.INTER_AREA)
             batch[i] = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).transpose(2, 0, 1)
         batch *= 2.0 / 255.0
         batch -= 1.0
@@ -291,6 +333,8 @@ class SsdLitePersonDetector:
             [o[b] for o in outs[:_NUM_LAYERS]], [o[b] for o in outs[_NUM_LAYERS:]], (int(input_hw[0]), int(input_hw[1]))
         )
         keep = scores >= self.score_threshold
+        if tuple(input_hw) != (TRAIN_SIZE, TRAIN_SIZE):
+            keep &= _trusted_anchors(tuple(o.shape[1:] for o in outs[:_NUM_LAYERS]), self.layers)
         th, tw = tile_hw
         boxes = np.clip(boxes[keep], 0.0, 1.0) * np.array([th, tw, th, tw], dtype=np.float32)
         dets = [
@@ -300,6 +344,24 @@ class SsdLitePersonDetector:
         return nms(dets, iou_threshold=0.5)
 
 
+OVERVIEW_THRESHOLD = 0.4  # large, near people score high; a black frame's best "person" scores 0.27
+
+
+def build_counter(
+    model_path: Path | None = None,
+    *,
+    tiling: TilingConfig | None = None,
+    overview: bool = True,
+    overview_threshold: float = OVERVIEW_THRESHOLD,
+    **detector_options,
+) -> TiledCounter:
+    """The real counter: full-resolution tiles (one for frames up to 1024 px) + a 300×300 overview."""
+    detector = SsdLitePersonDetector(model_path, **detector_options)
+    return TiledCounter(
+        detector, tiling, overview=detector.overview(score_threshold=overview_threshold) if overview else None
+    )
+
+
 _default_counter: TiledCounter | None = None
 
 
@@ -307,7 +369,7 @@ def default_counter() -> TiledCounter:
     """The process-wide counter on the real model (loaded once)."""
     global _default_counter
     if _default_counter is None:
-        _default_counter = TiledCounter(SsdLitePersonDetector())
+        _default_counter = build_counter()
     return _default_counter
 
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wangge.vision.counting import SsdLitePersonDetector, TiledCounter, TilingConfig, VisionError
+from wangge.vision.counting import (
+    OVERVIEW_THRESHOLD,
+    SsdLitePersonDetector,
+    TilingConfig,
+    VisionError,
+    build_counter,
+)
 from wangge.vision.evaluation import evaluate
 
 
@@ -27,12 +33,14 @@ class Command(BaseCommand):
         parser.add_argument("--overlap", type=float, default=defaults_t.overlap)
         parser.add_argument("--threads", type=int, default=defaults_d["threads"])
         parser.add_argument("--backend", choices=["opencv", "onnxruntime"], default=defaults_d["backend"])
+        parser.add_argument("--no-overview", action="store_true", help="skip the 300×300 whole-frame pass")
+        parser.add_argument("--overview-threshold", type=float, default=OVERVIEW_THRESHOLD)
         parser.add_argument("--model", help="the .onnx (default: the set-up one)")
         parser.add_argument("--json", dest="json_out", help="also write the numbers (no image data) to this file")
         parser.add_argument("--per-frame", action="store_true", help="print each frame's truth and count")
 
     def handle(self, *args, folder, levels, threshold, scale, tile, overlap, threads, backend, model, json_out,
-               per_frame, **options):
+               per_frame, no_overview, overview_threshold, **options):
         root = Path(folder)
         if not root.is_dir():
             raise CommandError(f"{folder}: not a folder.")
@@ -41,11 +49,11 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("--levels: whole numbers separated by commas.") from None
         try:
-            detector = SsdLitePersonDetector(
-                Path(model) if model else None, score_threshold=threshold, input_scale=scale, threads=threads,
+            counter = build_counter(
+                Path(model) if model else None, tiling=TilingConfig(tile=tile, overlap=overlap),
+                overview=not no_overview, overview_threshold=overview_threshold, score_threshold=threshold, input_scale=scale, threads=threads,
                 backend=backend,
             )
-            counter = TiledCounter(detector, TilingConfig(tile=tile, overlap=overlap))
             result = evaluate(root, counter, levels=level_list)
         except (VisionError, ValueError) as exc:
             raise CommandError(str(getattr(exc, "message", exc))) from exc
@@ -63,6 +71,7 @@ class Command(BaseCommand):
         if json_out:
             data = result.as_dict()
             data["config"] = {"threshold": threshold, "scale": scale, "tile": tile, "overlap": overlap,
-                              "threads": threads, "backend": backend}
+                              "threads": threads, "backend": backend, "overview": not no_overview,
+                              "overview_threshold": overview_threshold}
             Path(json_out).parent.mkdir(parents=True, exist_ok=True)
             Path(json_out).write_text(json.dumps(data, indent=2))

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         dst = Path(output) if output else default_model_path()
         src = package_graph()
         if dst.is_file() and dst.stat().st_size > 0 and dst.stat().st_mtime >= src.stat().st_mtime and not force:
-            self.stdout.write(f"vision model up to date: {dst}")
+            if options["verbosity"] >= 1:
+                self.stdout.write(f"vision model up to date: {dst}")
             return
         try:
             convert_file(src, dst)
