@@ -295,10 +295,12 @@ def station_feedback(request, station_id: int, payload: FeedbackIn):
 
 
 @router.post("/stations/{station_id}/checkins", auth=None, response={200: CheckInOut, 201: CheckInOut},
-             summary="Anonymous check-in at a station (usage statistics; nothing about the visitor is kept)")
-def station_checkin(request, station_id: int):
+             summary="Anonymous check-in at a station (usage statistics; nothing about the visitor is kept). `visitor`: "
+                     "an app's random per-device id, so that one device counts once per half hour")
+def station_checkin(request, station_id: int, visitor: str = ""):
     station = services.station_get(station_id=station_id)
-    row, created = services.checkin_record(station=station, ip=request.META.get("REMOTE_ADDR", ""))
+    row, created = services.checkin_record(station=station, ip=request.META.get("REMOTE_ADDR", ""),
+                                           token=visitor or request.COOKIES.get("wg_visitor", ""))
     return Status(201 if created else 200, {"station_id": station.pk, "counted": created, "at": row.at})
 
 

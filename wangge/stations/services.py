@@ -299,19 +299,22 @@ def feedback_submit(*, station: Station, text: str, kind: str = FeedbackKind.SUG
                                           source_key=source_key)
 
 
-def _visitor(ip: str, day: date) -> str:
+def _visitor(source: str, day: date) -> str:
     """A per-day hash: the same phone counts once per station and half hour, and cannot be followed across days."""
-    return hashlib.sha256(f"{settings.SECRET_KEY}|checkin|{day.isoformat()}|{ip}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{settings.SECRET_KEY}|checkin|{day.isoformat()}|{source}".encode()).hexdigest()[:32]
 
 
 @transaction.atomic
-def checkin_record(*, station: Station, ip: str = "") -> tuple[StationCheckIn, bool]:
-    """An anonymous visit. A repeat tap from the same source at the same station within 30 minutes is the same
-    visit (returned, created False); more than WANGGE_STATION_CHECKIN_RATE (default 30 an hour) from one
-    source is a flood (429)."""
+def checkin_record(*, station: Station, ip: str = "", token: str = "") -> tuple[StationCheckIn, bool]:
+    """An anonymous visit. `token` is the browser's random visitor cookie (or an app's opaque id); without one the
+    address stands in (riders behind one carrier NAT then count as one). A repeat from the same visitor at the
+    same station within 30 minutes is the same visit (returned, created False); more than
+    WANGGE_STATION_CHECKIN_RATE (default 30 an hour) from one visitor is a flood (429)."""
     now = timezone.now()
     local = timezone.localtime(now)
-    visitor = _visitor(ip, local.date()) if ip else ""
+    token = (token or "").strip()[:64]
+    source = f"t:{token}" if token else f"ip:{ip}" if ip else ""
+    visitor = _visitor(source, local.date()) if source else ""
     if visitor:
         same = (StationCheckIn.objects.filter(station=station, visitor=visitor, at__gte=now - timedelta(minutes=30))
                 .order_by("-at").first())

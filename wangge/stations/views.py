@@ -3,6 +3,7 @@ hosts' console and the staff's pledge map with the expired-pledge follow-up list
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 import segno
@@ -93,7 +94,8 @@ def _detail_context(request, station, **extra) -> dict:
 def station_page(request, station_id: int):
     station = _station(station_id)
     notice = _("Thank you: your feedback was sent to the station.") if request.GET.get("sent") == "1" else ""
-    return render(request, "stations/detail.html", _detail_context(request, station, notice=notice))
+    return _with_visitor_cookie(request, render(request, "stations/detail.html",
+                                                _detail_context(request, station, notice=notice)))
 
 
 def _client_ip(request) -> str:
@@ -123,11 +125,24 @@ def station_feedback(request, station_id: int):
     return redirect(reverse("stations:detail", args=[station.pk]) + "?sent=1")  # a reload does not send it twice
 
 
+VISITOR_COOKIE = "wg_visitor"
+
+
+def _with_visitor_cookie(request, response):
+    """A random, anonymous per-browser id for check-ins (one phone counts once; riders sharing a carrier's address
+    still count apart). It names no one and expires after a day."""
+    if not request.COOKIES.get(VISITOR_COOKIE):
+        response.set_cookie(VISITOR_COOKIE, secrets.token_hex(16), max_age=86400, httponly=True, samesite="Lax",
+                            secure=request.is_secure())
+    return response
+
+
 @require_POST
 def station_checkin(request, station_id: int):
     station = _station(station_id)
     try:
-        _row, created = services.checkin_record(station=station, ip=_client_ip(request))
+        _row, created = services.checkin_record(station=station, ip=_client_ip(request),
+                                                token=request.COOKIES.get(VISITOR_COOKIE, ""))
     except ApplicationError as exc:
         return render(request, "stations/detail.html", _detail_context(request, station, error=exc.message),
                       status=exc.status)

@@ -142,8 +142,13 @@ def test_station_page_feedback_checkin_and_poster(street, settings):
     c = Client()
     r = c.get(f"/stations/{s.pk}/?checkin=1")
     assert r.status_code == 200 and 'id="checkin-button"' in r.content.decode()
+    assert c.cookies["wg_visitor"].value and c.cookies["wg_visitor"]["httponly"]
     r = c.post(f"/stations/{s.pk}/checkin/")
     assert r.status_code == 200 and StationCheckIn.objects.count() == 1
+    other = Client()  # another phone behind the same address
+    other.get(f"/stations/{s.pk}/")
+    assert other.post(f"/stations/{s.pk}/checkin/").status_code == 200 and StationCheckIn.objects.count() == 2
+    assert c.post(f"/stations/{s.pk}/checkin/").status_code == 200 and StationCheckIn.objects.count() == 2
     r = c.post(f"/stations/{s.pk}/feedback/", {"text": "很好", "kind": "praise", "rating": "5", "phone": "13912345678"})
     assert r.status_code == 302 and StationFeedback.objects.count() == 1
     r = c.get(r["Location"])

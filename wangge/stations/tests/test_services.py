@@ -179,6 +179,13 @@ def test_checkins_are_anonymous_counted_once_per_half_hour_and_per_hour(street, 
         services.checkin_record(station=s["nohours"], ip="10.1.1.1")
     services.checkin_record(station=s["day"], ip="10.1.1.2")
     assert StationCheckIn.objects.count() == 4
+    # Two riders behind one carrier address, each with their browser's visitor cookie, count apart.
+    assert services.checkin_record(station=s["near"], ip="10.7.7.7", token="a" * 32)[1]
+    assert services.checkin_record(station=s["near"], ip="10.7.7.7", token="b" * 32)[1]
+    assert not services.checkin_record(station=s["near"], ip="10.7.7.7", token="b" * 32)[1]
+    StationCheckIn.objects.filter(visitor__in=[
+        services._visitor("t:" + "a" * 32, timezone.localdate()), services._visitor("t:" + "b" * 32, timezone.localdate())
+    ]).delete()
     stats = selectors.checkin_stats(jurisdiction=street["j"])
     by_station = {r["station"]: r for r in stats["stations"]}
     hour = timezone.localtime().hour
