@@ -187,7 +187,10 @@ class LiveSource:
         self._ok()
         frame = Frame(image=image, at=now, index=self._samples)
         self._samples += 1
-        self._next_sample = max(self._next_sample + 1.0 / self.sample_fps, now)
+        period = 1.0 / self.sample_fps
+        self._next_sample += period
+        if self._next_sample <= now:  # fell behind (start, outage): the next one a period from now
+            self._next_sample = now + period
         return frame
 
     def _grab_stream(self) -> np.ndarray | None:
