@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,6 +97,14 @@ def public_survey(*, code: str) -> Survey:
     if survey is None:
         raise NotFound(_("No published survey has this code."), code="survey_not_published")
     return survey
+
+
+def open_surveys(*, jurisdiction: Jurisdiction) -> list[Survey]:
+    """Published surveys riders can answer now (inside their window)."""
+    now = timezone.now()
+    return list(Survey.objects.filter(jurisdiction=jurisdiction, status="published")
+                .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+                .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now)).order_by("-id"))
 
 
 def surveys_for_staff(*, jurisdiction: Jurisdiction) -> QuerySet[Survey]:

@@ -4,6 +4,7 @@ from wangge.stations import views
 
 app_name = "stations"
 urlpatterns = [
+    path("rider/", views.rider_home, name="rider_home"),
     path("stations/", views.finder_page, name="finder"),
     path("stations/host/", views.host_console, name="host_console"),
     path("stations/host/new/", views.station_new, name="station_new"),

@@ -55,6 +55,20 @@ def _station(station_id: int, **kw):
         raise Http404(exc.message) from exc
 
 
+def rider_home(request):
+    """骑手之家: one page a rider's QR code or bookmark opens, linking every service for outdoor workers —
+    rest stations, the union's one-step join, reporting a problem, the 暖新 services, open surveys, the convention."""
+    from wangge.outreach import selectors as outreach
+    from wangge.unions import selectors as unions
+
+    jurisdiction = _public_jurisdiction(request)
+    context = {"jurisdiction": jurisdiction, "unions": unions.public_unions(jurisdiction=jurisdiction),
+               "surveys": outreach.open_surveys(jurisdiction=jurisdiction),
+               "convention": outreach.current_convention(jurisdiction=jurisdiction),
+               "station_count": selectors.station_list(jurisdiction=jurisdiction).filter(active=True).count()}
+    return render(request, "stations/rider_home.html", context)
+
+
 def finder_page(request):
     """找驿站: the rider shares their location (or pastes a map link), ticks what they need, and gets the
     nearest stations open now with distance, hours and a directions link; merchants' pledges nearby."""

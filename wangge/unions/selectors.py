@@ -17,6 +17,11 @@ def public_union(*, code: str) -> Union:
     return union
 
 
+def public_unions(*, jurisdiction) -> list[Union]:
+    """The street's unions accepting members: what a rider may join."""
+    return list(Union.objects.filter(jurisdiction=jurisdiction, active=True).order_by("kind", "name"))
+
+
 def unions_for_user(user) -> QuerySet[Union]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Union.objects.none()
