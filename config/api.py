@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from wangge.accounts.services import api_token_authenticate
-from wangge.core.errors import ApplicationError
+from wangge.core.errors import ApplicationError, Throttled
 from wangge.core.middleware import is_busy
 
 
@@ -40,7 +40,10 @@ def problem(request: HttpRequest, status: int, title: str, detail: str, code: st
 @api.exception_handler(ApplicationError)
 def application_error(request, exc: ApplicationError):
     extra = {"errors": exc.details} if exc.details is not None else {}
-    return problem(request, exc.status, exc.__class__.__name__, exc.message, exc.code, **extra)
+    response = problem(request, exc.status, exc.__class__.__name__, exc.message, exc.code, **extra)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -26,3 +26,16 @@ class PermissionDenied(ApplicationError):
 class Conflict(ApplicationError):
     status = 409
     code = "conflict"
+
+
+class Throttled(ApplicationError):
+    """Too many requests from one source: 429 with Retry-After (details: retry_after, or the window's length)."""
+
+    status = 429
+    code = "throttled"
+
+    @property
+    def retry_after(self) -> int:
+        details = self.details if isinstance(self.details, dict) else {}
+        value = details.get("retry_after") or details.get("window_seconds") or 60
+        return max(1, int(value))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wangge.accounts.models import Role
-from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
 from wangge.core.models import Jurisdiction
 from wangge.outreach.models import (
     ConventionSignOff,
@@ -45,11 +45,6 @@ TEXT_MAX_DEFAULT = 500
 TEXT_MAX_LIMIT = 2000
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-class Throttled(ApplicationError):
-    status = 429
-    code = "throttled"
 
 
 # --- Who may do what ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.accounts.models import Role
-from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, NotFound, PermissionDenied, Throttled
 from wangge.core.models import Jurisdiction
 from wangge.stations import hours as H
 from wangge.stations.models import (
@@ -39,11 +39,6 @@ from wangge.stations.models import (
 STATION_STAFF_ROLES = (Role.ADMIN, Role.OPERATOR, Role.UNION_STAFF)
 # Roles that may read the pledge map and station statistics of their street (the leader reads, does not edit).
 STATION_READ_ROLES = (*STATION_STAFF_ROLES, Role.LEADER)
-
-
-class Throttled(ApplicationError):
-    status = 429
-    code = "throttled"
 
 
 # --- permissions ------------------------------------------------------------------------------------------

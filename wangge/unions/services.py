@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
 from wangge.core.models import Jurisdiction
 from wangge.unions import selectors
 from wangge.unions.models import (
@@ -52,11 +52,6 @@ UNION_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$", re.ASCII)
 RESERVED_CODES = {"card", "v", "join", "api", "static", "media"}
 CARD_SALT = "wangge.unions.card"
 VERIFY_SALT = "wangge.unions.verify"
-
-
-class Throttled(ApplicationError):
-    status = 429
-    code = "throttled"
 
 
 class ServiceUnavailable(ApplicationError):

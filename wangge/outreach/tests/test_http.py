@@ -98,7 +98,7 @@ def test_api_floods_are_429(outreach):
     assert signup(c, outreach["big"], phone="13800000001").status_code == 201
     assert signup(c, outreach["big"], phone="13800000002").status_code == 201
     r = signup(c, outreach["big"], phone="13800000003")
-    assert r.status_code == 429 and r.json()["code"] == "throttled"
+    assert r.status_code == 429 and r.json()["code"] == "throttled" and int(r["Retry-After"]) > 0
     assert SignUp.objects.count() == 2
 
 

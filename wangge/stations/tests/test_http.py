@@ -65,7 +65,7 @@ def test_api_detail_feedback_checkin(street, settings):
     assert c.post(url, {"text": "很干净", "kind": "praise", "rating": 5}, content_type="application/json").status_code == 201
     assert c.post(url, {"text": "没有热水", "kind": "problem"}, content_type="application/json").status_code == 201
     r = c.post(url, {"text": "第三条"}, content_type="application/json")
-    assert r.status_code == 429 and r.json()["code"] == "throttled"
+    assert r.status_code == 429 and r.json()["code"] == "throttled" and int(r["Retry-After"]) > 0
     for bad in ({"text": ""}, {"text": "x", "rating": 9}, {"text": "x", "kind": "rant"}, {"text": "x", "phone": "call"}):
         assert Client(REMOTE_ADDR="10.9.9.9").post(url, bad, content_type="application/json").status_code == 422
     assert c.post(url, "not json", content_type="application/json").status_code in (400, 422)
@@ -126,7 +126,7 @@ def test_finder_page_renders_results_and_errors(street):
     assert r.status_code == 200 and 'id="station-finder"' in r.content.decode()
     r = Client().get("/stations/", {**q(c), "amenity": ["water", "toilet"]})
     html = r.content.decode()
-    assert r.status_code == 200 and 'class="station-result"' in html and "近处驿站" in html and "20 m" in html
+    assert r.status_code == 200 and 'class="station-result"' in html and "近处驿站" in html and "20 米" in html
     assert "uri.amap.com/navigation" in html
     r = Client().get("/stations/", {**q(c), "amenity": "beer"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 422 and "Unknown amenity" in r.content.decode() and "<html" not in r.content.decode()

@@ -77,6 +77,7 @@ def test_throttling_over_the_api_is_a_429_with_a_clear_message(unions):
     assert ok.status_code == 202
     again = c.post("/api/v1/unions/t1-riders/confirmations", {"phone": PHONE}, content_type="application/json")
     assert again.status_code == 429 and again.json()["code"] == "resend_too_soon"
+    assert 0 < int(again["Retry-After"]) <= 60
     assert "second" in again.json()["detail"] or "秒" in again.json()["detail"]
     real = last_code()
     wrong = f"{(int(real) + 3) % 10**6:06d}"
