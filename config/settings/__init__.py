@@ -193,6 +193,17 @@ WANGGE_REOPEN_DAYS = int(os.environ.get("WANGGE_REOPEN_DAYS", "7"))
 WANGGE_NOTIFY_BACKENDS = env_list("WANGGE_NOTIFY_BACKENDS", "wangge.cases.notify.LoggingBackend")
 # SMS provider for one-time phone codes (union joining …): a dotted class path; the default only logs.
 WANGGE_SMS_BACKEND = os.environ.get("WANGGE_SMS_BACKEND", "wangge.unions.sms.LoggingSmsBackend")
+# One-time phone codes (union join): lifetime, wrong tries per code, codes per phone / per sender an hour, resend gap.
+WANGGE_PHONE_CODE_TTL_SECONDS = int(os.environ.get("WANGGE_PHONE_CODE_TTL_SECONDS", "300"))
+WANGGE_PHONE_CODE_MAX_ATTEMPTS = int(os.environ.get("WANGGE_PHONE_CODE_MAX_ATTEMPTS", "5"))
+WANGGE_PHONE_CODES_PER_HOUR = int(os.environ.get("WANGGE_PHONE_CODES_PER_HOUR", "5"))
+WANGGE_PHONE_CODES_PER_SOURCE_HOUR = int(os.environ.get("WANGGE_PHONE_CODES_PER_SOURCE_HOUR", "30"))
+WANGGE_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("WANGGE_PHONE_CODE_RESEND_SECONDS", "60"))
+# Rider services' flood limits (N per window seconds, per source): station feedback and check-ins, outreach sign-ups
+# and survey answers (riders at one event often share one address, hence higher).
+WANGGE_STATION_FEEDBACK_RATE = os.environ.get("WANGGE_STATION_FEEDBACK_RATE", "5/600")
+WANGGE_STATION_CHECKIN_RATE = os.environ.get("WANGGE_STATION_CHECKIN_RATE", "30/3600")
+WANGGE_OUTREACH_RATE = os.environ.get("WANGGE_OUTREACH_RATE", "60/600")
 WANGGE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("WANGGE_SWEEP_INTERVAL_SECONDS", "60"))
 WANGGE_MAX_PHOTO_BYTES = int(os.environ.get("WANGGE_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
 WANGGE_KEEP_PHOTO_LOCATION = env_bool("WANGGE_KEEP_PHOTO_LOCATION", False)
