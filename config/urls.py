@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
     path("livez", core_views.livez, name="livez"),
+    path("start/", core_views.start, name="start"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("hotline/", include("wangge.intake.hotline_urls")),

@@ -1,5 +1,6 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
 
 
 def livez(request):
@@ -11,3 +12,14 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+# Where each role starts after logging in (others: the operations map).
+START_PAGES = {"union_staff": "unions:console", "station_host": "stations:host_console"}
+
+
+def start(request):
+    """After login: the page a role works from. Union staff and station hosts have no use for the grid map."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect(START_PAGES.get(getattr(request.user, "role", ""), "grids:map"))
