@@ -30,7 +30,7 @@ def test_english_is_one_click_away(db):
 def test_real_login_with_password(people):
     c = Client()
     r = c.post("/accounts/login/", {"username": "op", "password": "pw-op-1"})
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/start/" and c.get("/start/")["Location"] == "/"
     bad = Client().post("/accounts/login/", {"username": "op", "password": "wrong"})
     assert "用户名或密码错误" in bad.content.decode()
 
