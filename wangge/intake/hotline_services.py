@@ -46,9 +46,10 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_CHUNK = 2000
 # Orders per commit transaction. On SQLite a chunk holds the database's one write lock (other users' writes wait
-# up to busy_timeout), on PostgreSQL the day's case-number counter row: keep a chunk's transaction short (about
-# 0.3 s for 500 orders through the batch path on 2 busy cores, benchmarks/RESULTS.md §5).
-COMMIT_CHUNK = 500
+# up to busy_timeout), on PostgreSQL the day's case-number counter row: keep a chunk's transaction near 1 s. The
+# batch path costs a fixed ~30 queries a chunk plus ~13 ms an order on 2 busy cores (mostly the ORM building the
+# INSERTs; benchmarks/RESULTS.md §5): 500 orders held the lock 6.6 s there, 100 hold it about 1.3 s.
+COMMIT_CHUNK = 100
 STALE_AFTER = timedelta(minutes=2)  # a committing import whose job has been silent this long may be resumed
 S = HotlineImportStatus
 
