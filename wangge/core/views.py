@@ -22,4 +22,10 @@ def start(request):
     """After login: the page a role works from. Union staff and station hosts have no use for the grid map."""
     if not request.user.is_authenticated:
         return redirect("login")
-    return redirect(START_PAGES.get(getattr(request.user, "role", ""), "grids:map"))
+    role = getattr(request.user, "role", "")
+    if role == "union_staff":
+        from wangge.unions.selectors import staff_union_ids
+
+        if not staff_union_ids(request.user):  # union staff who run rider services but no union's members
+            return redirect("outreach:staff")
+    return redirect(START_PAGES.get(role, "grids:map"))

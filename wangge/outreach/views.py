@@ -70,7 +70,7 @@ def catalogue_page(request):
         s.icon = KIND_ICONS.get(s.kind, "🤝")
         for e in s.upcoming:
             e.service = s
-            e.state = services.event_signup_state(event=e)
+            e.signup_state = services.event_signup_state(event=e)
     kinds = [(k, label, KIND_ICONS[k]) for k, label in ServiceKind.choices if any(s.kind == k for s in items)]
     return render(request, "outreach/catalogue.html", {"jurisdiction": jurisdiction, "services": items,
                                                        "kinds": kinds})

@@ -4,12 +4,15 @@ import pytest
 
 from wangge.accounts.models import Role
 from wangge.accounts.services import user_create
+from wangge.unions.services import union_create, union_staff_add
 
 
 @pytest.mark.parametrize(("role", "where"), [(Role.UNION_STAFF, "/unions/"), (Role.STATION_HOST, "/stations/host/"),
                                              (Role.OPERATOR, "/"), (Role.GRID_WORKER, "/")])
 def test_login_lands_on_the_roles_start_page(client, territory, role, where):
-    user_create(username="someone", password="pw-someone-1", role=role, jurisdiction=territory)
+    user = user_create(username="someone", password="pw-someone-1", role=role, jurisdiction=territory)
+    if role == Role.UNION_STAFF:
+        union_staff_add(union=union_create(jurisdiction=territory, name="骑手工会", code="riders"), user=user)
     response = client.post("/accounts/login/", {"username": "someone", "password": "pw-someone-1"})
     assert response.status_code == 302
     assert client.get(response["Location"])["Location"] == where
@@ -17,3 +20,9 @@ def test_login_lands_on_the_roles_start_page(client, territory, role, where):
 
 def test_start_without_login_goes_to_login(client, db):
     assert client.get("/start/")["Location"].startswith("/accounts/login/")
+
+
+def test_union_staff_of_no_union_start_at_rider_outreach(client, territory):
+    user_create(username="helper", password="pw-helper-1", role=Role.UNION_STAFF, jurisdiction=territory)
+    client.post("/accounts/login/", {"username": "helper", "password": "pw-helper-1"})
+    assert client.get("/start/")["Location"] == "/outreach/"
