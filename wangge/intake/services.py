@@ -18,7 +18,7 @@ from wangge.cases import services as cases
 from wangge.cases.models import Case, Category, Channel
 from wangge.cases.uploads import MAX_PHOTOS, PhotoUpload
 from wangge.cases.workflow import RATINGS
-from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
 from wangge.core.images import CleanImage
 from wangge.core.models import Jurisdiction
 from wangge.intake.models import CategorySource, Report, ReportPhoto, ReportStatus, TriageReason
@@ -34,11 +34,6 @@ IN_PERSON_CHANNELS = (Channel.PATROL, Channel.OPERATOR)
 
 def _in_person_staff(actor, channel: str) -> bool:
     return channel in IN_PERSON_CHANNELS and getattr(actor, "role", None) in STAFF_ROLES
-
-
-class Throttled(ApplicationError):
-    status = 429
-    code = "throttled"
 
 
 @dataclass
