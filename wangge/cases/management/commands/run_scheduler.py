@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from wangge.cases.tasks import sla_sweep_task
 from wangge.core.scheduler import lease_acquire
 from wangge.routing.tasks import retrain_due
+from wangge.unions.tasks import phone_codes_purge_task
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                 stale = retrain_due(max_age_hours=settings.WANGGE_RETRAIN_HOURS)
                 if stale:
                     self.stdout.write(f"{me}: enqueued classifier retraining for jurisdictions {stale}")
+                phone_codes_purge_task.enqueue()  # one-time phone codes hold phone numbers: kept a day at most
             if once:
                 return
             time.sleep(interval)
