@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("wangge.stations.urls")),
     path("", include("wangge.unions.urls")),
     path("", include("wangge.outreach.urls")),
+    path("", include("wangge.vision.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

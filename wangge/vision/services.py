@@ -481,7 +481,7 @@ def alerts_retry_cases() -> int:
     opened = 0
     for alert in GatheringAlert.objects.filter(case__isnull=True, status=AlertStatus.OPEN).select_related("camera__jurisdiction", "zone"):
         with transaction.atomic():
-            locked = GatheringAlert.objects.select_for_update().select_related("camera__jurisdiction", "zone").get(pk=alert.pk)
+            locked = GatheringAlert.objects.select_for_update(of=("self",)).select_related("camera__jurisdiction", "zone").get(pk=alert.pk)
             if locked.case_id is None:
                 opened += alert_open_case(alert=locked).case_id is not None
     return opened
@@ -492,7 +492,7 @@ def alerts_retry_cases() -> int:
 
 def _decidable(alert: GatheringAlert, actor) -> GatheringAlert:
     require_operator(actor)
-    locked = GatheringAlert.objects.select_for_update().select_related("case", "camera__jurisdiction", "zone").get(pk=alert.pk)
+    locked = GatheringAlert.objects.select_for_update(of=("self",)).select_related("case", "camera__jurisdiction", "zone").get(pk=alert.pk)
     if locked.status != AlertStatus.OPEN:
         raise Conflict(f"This alert was already reviewed ({locked.get_status_display()}).", code="alert_reviewed")
     if actor.jurisdiction_id not in (None, locked.camera.jurisdiction_id) and not actor.is_superuser:

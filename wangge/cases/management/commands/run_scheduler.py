@@ -10,6 +10,7 @@ from wangge.cases.tasks import sla_sweep_task
 from wangge.core.scheduler import lease_acquire
 from wangge.routing.tasks import retrain_due
 from wangge.unions.tasks import phone_codes_purge_task
+from wangge.vision.tasks import vision_enqueue
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                 stale = retrain_due(max_age_hours=settings.WANGGE_RETRAIN_HOURS)
                 if stale:
                     self.stdout.write(f"{me}: enqueued classifier retraining for jurisdictions {stale}")
+                self.stdout.write(f"{me}: enqueued {vision_enqueue(seconds=interval)} camera watch job(s)")
                 phone_codes_purge_task.enqueue()  # one-time phone codes hold phone numbers: kept a day at most
             if once:
                 return
