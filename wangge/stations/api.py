@@ -83,6 +83,8 @@ class PledgeOut(Schema):
     expired: bool
     contact_name: str
     contact_phone: str
+    signed_by_merchant: bool = Field(False, description="signed by the merchant on the public sign page "
+                                                        "(phone confirmed by SMS), not recorded by staff")
 
 
 class NearestOut(Schema):

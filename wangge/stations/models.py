@@ -244,6 +244,9 @@ class Pledge(models.Model):
     followed_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="+")
     follow_up_note = models.CharField(_("follow-up note"), max_length=300, blank=True)
+    # Signed by the merchant on the public sign page (contact phone confirmed by an SMS code), not recorded by staff.
+    signed_by_merchant = models.BooleanField(_("signed by the merchant"), default=False)
+    phone_confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

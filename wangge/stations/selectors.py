@@ -298,7 +298,7 @@ def pledge_out(p: Pledge, *, staff: bool, distance: float | None = None, on: dat
         "expired": expired, "contact_name": p.contact_name if staff else (p.contact_name[:1] + "*" * (len(p.contact_name) - 1) if p.contact_name else ""),
         "contact_phone": p.contact_phone if staff else mask_phone(p.contact_phone) if p.contact_phone else "",
         "followed_up_at": p.followed_up_at if staff else None, "follow_up_note": p.follow_up_note if staff else "",
-        "station_id": p.station_id,
+        "station_id": p.station_id, "signed_by_merchant": p.signed_by_merchant,
     }
 
 

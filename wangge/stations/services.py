@@ -361,3 +361,99 @@ def pledge_follow_up(*, pledge: Pledge, actor, note: str, renew_until: date | No
     Pledge.objects.filter(pk=pledge.pk).update(**fields)
     pledge.refresh_from_db()
     return pledge
+
+
+# --- merchants sign their own pledges ----------------------------------------------------------------------
+
+PLEDGE_SIGN_PURPOSE = "pledge"
+PLEDGE_SIGN_MAX_DAYS = 3 * 366  # a merchant signs for at most about three years
+PLEDGE_SIGN_BACKDATE_DAYS = 30  # a pledge may start at most a month in the past
+
+
+def pledge_sign_code_request(*, phone: str, source_key: str = ""):
+    """Send the merchant's contact phone a one-time code for signing (the unions app's SMS confirmation;
+    malformed numbers 422, too many codes 429)."""
+    from django.utils.translation import gettext as _
+
+    from wangge.unions.services import phone_confirmation_start
+
+    return phone_confirmation_start(phone=phone, purpose=PLEDGE_SIGN_PURPOSE, source_key=source_key,
+                                    label=_("merchant pledge"))
+
+
+def pledge_sign(*, jurisdiction: Jurisdiction, merchant: str, address: str, lon, lat, crs: str = "wgs84", kind: str,
+                text: str, valid_from: date, valid_until: date, contact_name: str, contact_phone: str, code: str,
+                consent: bool) -> tuple[Pledge, bool]:
+    """A merchant signs a pledge on the public page. Every field is checked first (bad input: 422, nothing
+    written, the code not spent); then the SMS code is spent (its wrong tries are counted in their own
+    transaction); then the pledge is recorded atomically. Returns (pledge, created): the same phone, merchant
+    and kind with an overlapping validity period returns the existing pledge and writes no second row."""
+    from django.utils.translation import gettext as _
+
+    from wangge.unions.services import phone_confirmation_check, phone_normalize
+
+    merchant = _text(merchant, 100, "merchant")
+    if not merchant:
+        raise ApplicationError(_("Enter the merchant's name."), code="invalid_merchant")
+    address = _text(address, 200, "address")
+    if not address:
+        raise ApplicationError(_("Enter the shop's address."), code="invalid_address")
+    if kind not in PledgeKind.values:
+        raise ApplicationError(_("Choose what kind of pledge this is."), code="invalid_kind")
+    text = _text(text, 500, "text")
+    if not text:
+        raise ApplicationError(_("Write what exactly you promise."), code="invalid_text")
+    if not isinstance(valid_from, date) or not isinstance(valid_until, date):
+        raise ApplicationError(_("Enter both dates: valid from and valid until (YYYY-MM-DD)."), code="invalid_date")
+    today = timezone.localdate()
+    if valid_from < today - timedelta(days=PLEDGE_SIGN_BACKDATE_DAYS):
+        raise ApplicationError(_("The pledge may start at most 30 days ago."), code="invalid_date")
+    if valid_until < valid_from:
+        raise ApplicationError(_("“Valid until” is before “valid from”."), code="invalid_date")
+    if (valid_until - valid_from).days > PLEDGE_SIGN_MAX_DAYS:
+        raise ApplicationError(_("A pledge is valid for at most 3 years."), code="invalid_date")
+    contact_name = _text(contact_name, 50, "contact name")
+    if not contact_name:
+        raise ApplicationError(_("Enter the contact person's name."), code="invalid_contact_name")
+    phone = phone_normalize(contact_phone)
+    if not consent:
+        raise ApplicationError(_("Please agree that the street office keeps these details for the pledge."),
+                               code="consent_required")
+    try:
+        where = location_inside(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
+    except ApplicationError as exc:
+        if exc.code == "outside_jurisdiction":
+            raise ApplicationError(_("This place is outside %(street)s: only shops of this street can sign here.")
+                                   % {"street": jurisdiction.name}, code="outside_jurisdiction") from exc
+        raise
+    # Everything else is valid: only now is the code spent (a typo elsewhere does not burn it).
+    confirmation = phone_confirmation_check(phone=phone, purpose=PLEDGE_SIGN_PURPOSE, code=code)
+    return _pledge_sign_record(
+        jurisdiction=jurisdiction, merchant=merchant, address=address, where=where, kind=kind, text=text,
+        valid_from=valid_from, valid_until=valid_until, contact_name=contact_name, phone=phone,
+        confirmed_at=confirmation.used_at or timezone.now())
+
+
+@transaction.atomic
+def _pledge_sign_record(*, jurisdiction: Jurisdiction, merchant: str, address: str, where: dict, kind: str, text: str,
+                        valid_from: date, valid_until: date, contact_name: str, phone: str,
+                        confirmed_at) -> tuple[Pledge, bool]:
+    # One signing per street at a time, so two taps on "sign" cannot both miss the duplicate check.
+    Jurisdiction.objects.select_for_update().filter(pk=jurisdiction.pk).first()
+    existing = (Pledge.objects.filter(jurisdiction=jurisdiction, contact_phone=phone, merchant=merchant, kind=kind,
+                                      valid_from__lte=valid_until)
+                .filter(_valid_on_or_after(valid_from)).order_by("id").first())
+    if existing is not None:
+        return existing, False
+    pledge = Pledge.objects.create(
+        jurisdiction=jurisdiction, merchant=merchant, kind=kind, text=text, valid_from=valid_from,
+        valid_until=valid_until, address=address, lon=where["lon"], lat=where["lat"], grid_id=where["grid_id"],
+        contact_name=contact_name, contact_phone=phone, signed_by_merchant=True, phone_confirmed_at=confirmed_at)
+    return pledge, True
+
+
+def _valid_on_or_after(day: date):
+    """Pledges still valid on or after `day` (an open end counts as valid)."""
+    from django.db.models import Q
+
+    return Q(valid_until__isnull=True) | Q(valid_until__gte=day)

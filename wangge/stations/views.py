@@ -8,14 +8,18 @@ from datetime import date
 
 import segno
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from wangge.core.errors import ApplicationError, NotFound
+from wangge.core.privacy import mask_phone
 from wangge.grids.selectors import jurisdiction_for_user
 from wangge.intake.selectors import public_jurisdiction
 from wangge.routing.links import parse_location_link
@@ -298,7 +302,8 @@ def _pledge_context(request, jurisdiction, **extra) -> dict:
     data = selectors.pledges_for_staff(jurisdiction=jurisdiction)
     stations = list(selectors.station_list(jurisdiction=jurisdiction).filter(active=True)
                     .values("id", "name", "lon", "lat", "live_status"))
-    keys = ("id", "merchant", "kind_label", "text", "lon", "lat", "expired", "active", "valid_until")
+    keys = ("id", "merchant", "kind_label", "text", "lon", "lat", "expired", "active", "valid_until",
+            "signed_by_merchant")
     return {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
             "boundary": jurisdiction.boundary, "kinds": PledgeKind.choices,
             "can_follow_up": services.is_station_staff(request.user, jurisdiction.pk),
@@ -355,3 +360,83 @@ def pledge_follow_up(request, pledge_id: int):
         return render(request, "stations/pledges.html", _pledge_context(request, jurisdiction, error=exc.message),
                       status=exc.status)
     return redirect("stations:pledges")
+
+
+# --- merchants sign their own pledges (public, phone-sized) -------------------------------------------------
+
+SIGN_FIELDS = ("merchant", "address", "where", "kind", "text", "valid_from", "valid_until", "contact_name",
+               "contact_phone", "code")
+# Which field an error of the sign service is about (marked aria-invalid next to the message).
+SIGN_FIELD_OF_ERROR = {"invalid_merchant": "merchant", "invalid_address": "address", "invalid_kind": "kind",
+                       "invalid_text": "text", "invalid_date": "valid_until", "invalid_contact_name": "contact_name",
+                       "invalid_phone": "contact_phone", "consent_required": "consent",
+                       "outside_jurisdiction": "where", "invalid_coordinates": "where", "invalid_location_link": "where", "invalid_code": "code",
+                       "no_code": "code", "code_used": "code", "code_expired": "code", "too_many_attempts": "code",
+                       "wrong_code": "code"}
+SIGNED_SALT = "wangge.stations.pledge-signed"
+
+
+def _sign_date(value: str):
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError as exc:
+        raise ApplicationError(_("Enter both dates: valid from and valid until (YYYY-MM-DD)."),
+                               code="invalid_date") from exc
+
+
+@never_cache
+def pledge_sign_page(request):
+    """商户承诺: a merchant signs a pledge (or 门责三包) themselves: shop, place, what and how long, contact
+    person and mobile → "send code" → the code and consent → the pledge is recorded, marked merchant-signed."""
+    from wangge.unions import services as unions
+
+    jurisdiction = _public_jurisdiction(request)
+    p = request.POST
+    form = {k: p.get(k, "") for k in SIGN_FIELDS} if request.method == "POST" else {
+        "valid_from": timezone.localdate().isoformat(), "kind": ""}
+    form["consent"] = bool(p.get("consent"))
+    notice, error, error_field, status, retry_after = "", "", "", 200, None
+    if request.method == "POST":
+        try:
+            if p.get("action") == "send":
+                conf = services.pledge_sign_code_request(
+                    phone=form["contact_phone"], source_key=unions.source_key_for(ip=_client_ip(request)))
+                notice = _("A code was sent to %(phone)s. It is valid for %(minutes)s minutes.") % {
+                    "phone": mask_phone(conf.phone), "minutes": max(1, unions.code_ttl_seconds() // 60)}
+            else:
+                if not form["where"].strip():
+                    raise ApplicationError(_("Paste a map link or the coordinates of your shop."),
+                                           code="invalid_coordinates")
+                lon, lat = selectors.rider_point(link=form["where"][:500])
+                pledge, created = services.pledge_sign(
+                    jurisdiction=jurisdiction, merchant=form["merchant"], address=form["address"], lon=lon, lat=lat,
+                    kind=form["kind"], text=form["text"], valid_from=_sign_date(form["valid_from"]),
+                    valid_until=_sign_date(form["valid_until"]), contact_name=form["contact_name"],
+                    contact_phone=form["contact_phone"], code=form["code"], consent=form["consent"])
+                token = signing.dumps({"p": pledge.pk, "new": created}, salt=SIGNED_SALT)
+                return redirect("stations:pledge_signed", token=token)  # a reload does not sign twice
+        except ApplicationError as exc:
+            error, status = exc.message, exc.status
+            error_field = SIGN_FIELD_OF_ERROR.get(exc.code, "")
+            details = exc.details if isinstance(exc.details, dict) else {}
+            retry_after = details.get("retry_after")
+    context = {"jurisdiction": jurisdiction, "form": form, "kinds": PledgeKind.choices, "notice": notice,
+               "error": error, "error_field": error_field}
+    response = render(request, "stations/pledge_sign.html", context, status=status)
+    if status == 429 and isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@never_cache
+def pledge_signed(request, token: str):
+    """The thank-you page and printable certificate, for whoever holds the signed link from signing; the contact
+    is masked here (the street's staff see it in full on the pledge map)."""
+    try:
+        data = signing.loads(token, salt=SIGNED_SALT, max_age=30 * 86400)
+        pledge = Pledge.objects.select_related("jurisdiction").get(pk=int(data["p"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Pledge.DoesNotExist) as exc:
+        raise Http404("No such pledge.") from exc
+    p = selectors.pledge_out(pledge, staff=False)
+    return render(request, "stations/pledge_signed.html", {"p": p, "pledge": pledge, "created": bool(data.get("new")),
+                                                           "jurisdiction": pledge.jurisdiction})

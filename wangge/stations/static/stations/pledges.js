@@ -10,10 +10,14 @@
     L.circleMarker([s.lat, s.lon], { radius: 7, color: "#0b7285", fillColor: "#15aabf", fillOpacity: 0.9 })
       .bindTooltip(s.name).addTo(map);
   });
+  const signedLabel = document.getElementById("pledge-map").dataset.signedLabel || "";
   data.pledges.forEach((p) => {
     const colour = p.expired ? "#868e96" : "#e67700";
-    L.circleMarker([p.lat, p.lon], { radius: 6, color: colour, fillColor: colour, fillOpacity: 0.8 })
-      .bindTooltip(p.merchant + " · " + p.kind_label + (p.expired ? " (" + p.valid_until + ")" : "")).addTo(map);
+    // Merchant-signed pledges get a dark-green ring and a label in the tooltip.
+    L.circleMarker([p.lat, p.lon], { radius: p.signed_by_merchant ? 8 : 6, weight: p.signed_by_merchant ? 3 : 1,
+      color: p.signed_by_merchant ? "#2b8a3e" : colour, fillColor: colour, fillOpacity: 0.8 })
+      .bindTooltip(p.merchant + " · " + p.kind_label + (p.signed_by_merchant ? " · " + signedLabel : "")
+        + (p.expired ? " (" + p.valid_until + ")" : "")).addTo(map);
   });
   document.getElementById("pledge-map").dataset.loaded = String(data.pledges.length);
 })();
