@@ -191,3 +191,17 @@ def test_purge_removes_old_evidence_and_history_but_keeps_the_labelled_alert(ale
     assert not alert.evidence and alert.evidence_purged and alert.status == "dismissed" and alert.counts
     r = client(alerted["users"]["operator"]).get(f"/api/v1/vision/alerts/{alert.pk}/evidence")
     assert r.status_code == 404
+
+
+def test_the_wall_reads_a_fixed_number_of_queries_whatever_the_number_of_cameras(alerted, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    op = alerted["users"]["operator"]
+    with CaptureQueriesContext(connection) as one:
+        selectors.wall(user=op, jurisdiction=alerted["j"])
+    for name in ("二号", "三号"):
+        file_camera(alerted, make_video(alerted["dir"] / f"{name}.avi", schedule=[(2, 1)]), name=name)
+    with django_assert_max_num_queries(len(one)):
+        rows = selectors.wall(user=op, jurisdiction=alerted["j"])
+    assert len(rows) == 3
