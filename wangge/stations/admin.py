@@ -35,8 +35,9 @@ class StationAdmin(admin.ModelAdmin):
 
 @admin.register(Pledge)
 class PledgeAdmin(admin.ModelAdmin):
-    list_display = ("merchant", "kind", "valid_from", "valid_until", "followed_up_at", "jurisdiction")
-    list_filter = ("jurisdiction", "kind")
+    list_display = ("merchant", "kind", "valid_from", "valid_until", "signed_by_merchant", "followed_up_at",
+                    "jurisdiction")
+    list_filter = ("jurisdiction", "kind", "signed_by_merchant")
     search_fields = ("merchant", "text")
     readonly_fields = ("lon", "lat", "grid")
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from wangge.core.errors import ApplicationError
+from wangge.grids.tests.test_browser import live_url  # noqa: F401 - fixture
 from wangge.routing.coords import from_wgs84
 from wangge.stations import services
 from wangge.stations.models import Pledge
@@ -203,3 +204,59 @@ def test_staff_see_merchant_signed_pledges_in_full_the_public_masked(street, ple
     api = Client().get("/api/v1/stations/pledges/nearby", {"lon": c.x, "lat": c.y}).json()
     mine_out = next(p for p in api if p["id"] == mine.pk)
     assert mine_out["contact_phone"] == "139****5678" and mine_out["signed_by_merchant"] is True
+
+
+@pytest.mark.browser
+def test_a_merchant_signs_on_a_phone_and_staff_see_it_on_the_map(live_url, street, tmp_path):  # noqa: F811
+    from pathlib import Path
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from wangge.cases.tests.test_browser import orm
+    from wangge.grids.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+    from wangge.stations.tests.test_browser import PHONE as PHONE_SIZE
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup --test installs Debian's chromium")
+    form = page_form()
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(**PHONE_SIZE, locale="zh-CN")
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # The 422 of the refused form (consent not ticked) is the page working, not an error.
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "422" not in msg.text
+                else None)
+        page.goto(live_url + "/stations/pledges/sign/?j=T1")
+        for name in ("merchant", "address", "where", "text", "valid_from", "valid_until", "contact_name",
+                     "contact_phone"):
+            page.fill(f"#pledge-sign-form [name={name}]", form[name])
+        page.select_option("#sign-kind", "frontage")
+        page.click("#send-code")
+        expect(page.locator("#code-sent")).to_contain_text("139****5678")
+        expect(page.locator("#sign-merchant")).to_have_value("阿婆馄饨")  # kept across the step
+        page.fill("#sign-code", last_code(PHONE))
+        page.click("#sign-submit")
+        expect(page.locator("#sign-error")).to_be_visible()  # consent not ticked yet: refused, nothing spent
+        page.check("#sign-consent")
+        page.click("#sign-submit")
+        expect(page.locator("#signed-notice")).to_be_visible()
+        expect(page.locator("#cert-contact")).to_contain_text("139****5678")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "stations-pledge-signed-phone.png"), full_page=True)
+        staff = browser.new_context(locale="zh-CN").new_page()
+        staff.on("pageerror", lambda exc: errors.append(str(exc)))
+        staff.goto(live_url + "/accounts/login/")
+        staff.fill("#id_username", "union1")
+        staff.fill("#id_password", "pw-union-1")
+        staff.click("button[type=submit].primary")
+        staff.goto(live_url + "/stations/pledges/")
+        expect(staff.locator("#pledge-map")).to_have_attribute("data-loaded", "1")
+        expect(staff.locator("#pledge-list .tag.signed")).to_have_count(1)
+        expect(staff.locator("#pledge-list")).to_contain_text(PHONE)
+        context.close()
+        browser.close()
+    assert errors == [], errors
+    assert orm(lambda: Pledge.objects.filter(signed_by_merchant=True).count()) == 1
