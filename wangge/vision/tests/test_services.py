@@ -123,3 +123,15 @@ def test_a_bad_frame_is_refused_and_stale_ticks_are_ignored(street):  # noqa: F8
     assert [(t.zone_id, t.count) for t in first] == [(zone.pk, 3)]
     again = services.analyse_camera_tick(camera=camera, image=frame(9), at=START, counter=fake_counter())
     assert again[0].event is None and zone.state.last_count == 3
+
+
+def test_the_real_counter_runs_through_the_tick(street, real_model):  # noqa: F811
+    """The tick with the real SSDLite counter (no double): a plain street-grey frame holds nobody."""
+    import numpy as np
+
+    from wangge.vision.counting import build_counter
+
+    camera, zone = file_camera(street, make_video(street["dir"] / "v.avi", schedule=[(2, 1)]))
+    grey = np.full((240, 320, 3), 110, np.uint8)
+    ticks = services.analyse_camera_tick(camera=camera, image=grey, at=START, counter=build_counter(real_model))
+    assert [(t.zone_id, t.count, t.event) for t in ticks] == [(zone.pk, 0, None)]
