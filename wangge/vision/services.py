@@ -440,7 +440,8 @@ def _zone_step(*, zone: Zone, camera: Camera, image: np.ndarray, at: datetime, d
 def _raise_alert(*, zone, camera, image, at, detections, started_at, counts) -> GatheringAlert:
     alert, created = GatheringAlert.objects.get_or_create(
         zone=zone, started_at=started_at,
-        defaults={"camera": camera, "raised_at": at, "peak": max([c for _t, c in counts] or [len(detections)]),
+        defaults={"camera": camera, "raised_at": at,
+                  "peak": max([c for t, c in counts if datetime.fromisoformat(t) >= started_at] + [len(detections)]),
                   "alert_level": zone.alert_level, "counts": list(counts),
                   "detections": [[round(d.x1, 1), round(d.y1, 1), round(d.x2, 1), round(d.y2, 1), round(d.score, 3)]
                                  for d in detections]},
