@@ -204,6 +204,15 @@ WANGGE_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("WANGGE_PHONE_CODE_RESEND_
 WANGGE_STATION_FEEDBACK_RATE = os.environ.get("WANGGE_STATION_FEEDBACK_RATE", "5/600")
 WANGGE_STATION_CHECKIN_RATE = os.environ.get("WANGGE_STATION_CHECKIN_RATE", "30/3600")
 WANGGE_OUTREACH_RATE = os.environ.get("WANGGE_OUTREACH_RATE", "60/600")
+# Video: the case category of gathering alerts, blurring people's heads in stored evidence, retention, sampling,
+# cameras per watch job, and the folder test video files must lie in.
+WANGGE_VISION_CATEGORY = os.environ.get("WANGGE_VISION_CATEGORY", "SJ0801")
+WANGGE_VISION_BLUR_FACES = os.environ.get("WANGGE_VISION_BLUR_FACES", "1") == "1"
+WANGGE_VISION_EVIDENCE_DAYS = float(os.environ.get("WANGGE_VISION_EVIDENCE_DAYS", "30"))
+WANGGE_VISION_HISTORY_DAYS = float(os.environ.get("WANGGE_VISION_HISTORY_DAYS", "180"))
+WANGGE_VISION_FRAME_SECONDS = float(os.environ.get("WANGGE_VISION_FRAME_SECONDS", "5"))
+WANGGE_VISION_CAMERAS_PER_JOB = int(os.environ.get("WANGGE_VISION_CAMERAS_PER_JOB", "4"))
+WANGGE_VISION_FILE_ROOT = Path(os.environ.get("WANGGE_VISION_FILE_ROOT", DATA_DIR / "vision-files"))
 WANGGE_SWEEP_INTERVAL_SECONDS = int(os.environ.get("WANGGE_SWEEP_INTERVAL_SECONDS", "60"))
 WANGGE_MAX_PHOTO_BYTES = int(os.environ.get("WANGGE_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
 WANGGE_KEEP_PHOTO_LOCATION = env_bool("WANGGE_KEEP_PHOTO_LOCATION", False)
