@@ -256,7 +256,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
 
     _file_batch(jurisdiction, [(it, r) for it, r in reports if not r.triage_reasons], actor=actor, context=context, out=out)
     written = [r for it, r in reports if out[it.i].report is r]
-    Report.objects.bulk_create(written)
+    cases.insert_rows(Report, written)
     return out
 
 

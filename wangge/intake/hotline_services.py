@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role
 from wangge.cases.models import CaseEvent, Category, Channel
+from wangge.cases.services import insert_rows
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from wangge.core.models import Jurisdiction
 from wangge.intake import hotline
@@ -389,7 +390,7 @@ def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hot
                 outcome[r.order_no] = "unchanged"
             order.last_import = batch
             changed_orders.append(order)
-    HotlineOrder.objects.bulk_create(new_orders)
+    insert_rows(HotlineOrder, new_orders)
     now = timezone.now()
     for order in changed_orders:
         order.updated_at = now
