@@ -172,13 +172,12 @@ def _with_url(card: dict, request: HttpRequest) -> dict:
     return card
 
 
-def _staff_view(request, jurisdiction) -> bool:
+def _viewer(request):
     user = getattr(request, "user", None)
     try:
-        user = _bearer_user(request) or user
+        return _bearer_user(request) or user
     except PermissionDenied:
-        return False
-    return services.is_station_staff(user, jurisdiction.pk, read=True)
+        return None
 
 
 @router.get("/stations/amenities", auth=None, response=list[AmenityOut], summary="The amenities a station can offer")
@@ -206,8 +205,10 @@ def pledges_nearby(request, lon: float | None = None, lat: float | None = None, 
                    radius_m: float = 1500, limit: int = 10, jurisdiction: str | None = None):
     j = public_jurisdiction(code=jurisdiction)
     wlon, wlat = selectors.rider_point(lon=lon, lat=lat, crs=crs, link=link[:500])
+    user = _viewer(request)  # readers (leaders) see the follow-up; only the pledges' managers see contacts in full
     return selectors.pledges_nearby(jurisdiction=j, lon=wlon, lat=wlat, radius_m=radius_m, limit=limit,
-                                    staff=_staff_view(request, j))
+                                    staff=services.is_station_staff(user, j.pk, read=True),
+                                    unmasked=services.is_station_staff(user, j.pk))
 
 
 def _staff_jurisdiction(request):

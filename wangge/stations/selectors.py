@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from wangge.core.errors import ApplicationError
 from wangge.core.models import Jurisdiction
-from wangge.core.privacy import mask_phone
+from wangge.core.privacy import mask_name, mask_phone
 from wangge.routing.coords import from_wgs84
 from wangge.stations import hours as H
 from wangge.stations.models import (
@@ -288,35 +288,40 @@ def pledges_active(*, jurisdiction: Jurisdiction, on: date | None = None) -> Que
                                  valid_from__lte=on)
 
 
-def pledge_out(p: Pledge, *, staff: bool, distance: float | None = None, on: date | None = None) -> dict:
+def pledge_out(p: Pledge, *, staff: bool, unmasked: bool | None = None, distance: float | None = None,
+               on: date | None = None) -> dict:
+    """`staff` (who may read the street's pledges) see the follow-up; the contact is shown in full only to
+    `unmasked` viewers (those who manage the pledges; by default the same as `staff`), masked to everyone else."""
     on = on or timezone.localdate()
+    unmasked = staff if unmasked is None else unmasked
     expired = p.valid_until is not None and p.valid_until < on
     return {
         "id": p.pk, "merchant": p.merchant, "kind": p.kind, "kind_label": str(p.get_kind_display()), "text": p.text,
         "valid_from": p.valid_from, "valid_until": p.valid_until, "address": p.address, "lon": p.lon, "lat": p.lat,
         "distance_m": None if distance is None else round(distance), "active": p.valid_from <= on and not expired,
-        "expired": expired, "contact_name": p.contact_name if staff else (p.contact_name[:1] + "*" * (len(p.contact_name) - 1) if p.contact_name else ""),
-        "contact_phone": p.contact_phone if staff else mask_phone(p.contact_phone) if p.contact_phone else "",
+        "expired": expired, "contact_name": p.contact_name if unmasked else mask_name(p.contact_name),
+        "contact_phone": p.contact_phone if unmasked else mask_phone(p.contact_phone) if p.contact_phone else "",
         "followed_up_at": p.followed_up_at if staff else None, "follow_up_note": p.follow_up_note if staff else "",
         "station_id": p.station_id, "signed_by_merchant": p.signed_by_merchant,
     }
 
 
 def pledges_nearby(*, jurisdiction: Jurisdiction, lon: float, lat: float, radius_m: float = 1500, limit: int = 10,
-                   staff: bool = False) -> list[dict]:
+                   staff: bool = False, unmasked: bool | None = None) -> list[dict]:
     check_search_point(jurisdiction=jurisdiction, lon=lon, lat=lat)
     radius_m = max(50.0, min(float(radius_m), 20_000.0)) if math.isfinite(radius_m) else 1500.0
     minx, miny, maxx, maxy = _box(lon, lat, radius_m)
     rows = pledges_active(jurisdiction=jurisdiction).filter(lat__gte=miny, lat__lte=maxy, lon__gte=minx, lon__lte=maxx)
     near = sorted(((distance_m(lon, lat, p.lon, p.lat), p.pk, p) for p in rows), key=lambda t: t[:2])
-    return [pledge_out(p, staff=staff, distance=d) for d, _pk, p in near if d <= radius_m][: max(1, min(limit, MAX_LIMIT))]
+    return [pledge_out(p, staff=staff, unmasked=unmasked, distance=d) for d, _pk, p in near if d <= radius_m][: max(1, min(limit, MAX_LIMIT))]
 
 
-def pledges_for_staff(*, jurisdiction: Jurisdiction) -> dict:
-    """Every pledge of the street for the staff map, and the expired ones still waiting for a follow-up."""
+def pledges_for_staff(*, jurisdiction: Jurisdiction, unmasked: bool) -> dict:
+    """Every pledge of the street for the staff map, and the expired ones still waiting for a follow-up.
+    Contacts are in full only when `unmasked` (staff who manage the pledges); readers (leaders) see them masked."""
     today = timezone.localdate()
     pledges = list(Pledge.objects.filter(jurisdiction=jurisdiction).order_by("valid_until", "id"))
-    rows = [pledge_out(p, staff=True, on=today) for p in pledges]
+    rows = [pledge_out(p, staff=True, unmasked=unmasked, on=today) for p in pledges]
     follow = [r for r, p in zip(rows, pledges, strict=True) if r["expired"]
               and (p.followed_up_at is None or timezone.localtime(p.followed_up_at).date() <= p.valid_until)]
     return {"pledges": rows, "follow_up": follow}

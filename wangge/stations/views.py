@@ -299,14 +299,15 @@ def _staff_jurisdiction(request):
 
 
 def _pledge_context(request, jurisdiction, **extra) -> dict:
-    data = selectors.pledges_for_staff(jurisdiction=jurisdiction)
+    manager = services.is_station_staff(request.user, jurisdiction.pk)  # leaders only read: contacts masked
+    data = selectors.pledges_for_staff(jurisdiction=jurisdiction, unmasked=manager)
     stations = list(selectors.station_list(jurisdiction=jurisdiction).filter(active=True)
                     .values("id", "name", "lon", "lat", "live_status"))
     keys = ("id", "merchant", "kind_label", "text", "lon", "lat", "expired", "active", "valid_until",
             "signed_by_merchant")
     return {"jurisdiction": jurisdiction, "pledges": data["pledges"], "follow_up": data["follow_up"],
             "boundary": jurisdiction.boundary, "kinds": PledgeKind.choices,
-            "can_follow_up": services.is_station_staff(request.user, jurisdiction.pk),
+            "can_follow_up": manager,
             "map_data": {"pledges": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in p.items()
                                       if k in keys} for p in data["pledges"]], "stations": stations},
             "error": "", "form": {}, **extra}

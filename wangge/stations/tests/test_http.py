@@ -255,3 +255,21 @@ def test_staff_open_stations_and_record_pledges(street):
                                               "valid_from": "2026-01-01", "where": f"{c.y},{c.x}"})
     assert r.status_code == 302
     assert logged_in(users["host"]).post("/stations/pledges/new/", {}).status_code == 403
+
+
+def test_pledge_contacts_masked_for_readers_in_full_for_managers(street, pledges):
+    """Least privilege: the leader reads the pledge map but does not manage pledges, so merchants' phones and
+    names are masked for them; union staff (who follow pledges up) see them in full."""
+    users, c = street["users"], street["centre"]
+    leader = logged_in(users["leader"]).get("/stations/pledges/")
+    html = leader.content.decode()
+    assert leader.status_code == 200 and "阿强理发" in html
+    assert "13900001111" not in html and "13812345678" not in html
+    assert "139****1111" in html and "138****5678" in html and "李**" in html and "阿*" in html
+    assert 'id="pledge-new-form"' not in html
+    manager = logged_in(users["union"]).get("/stations/pledges/").content.decode()
+    assert "13900001111" in manager and "13812345678" in manager and "李老板" in manager
+    api = logged_in(users["leader"]).get("/api/v1/stations/pledges/nearby", q(c)).json()
+    assert {p["contact_phone"] for p in api} == {"138****5678"} and api[0]["contact_name"] == "李**"
+    api = logged_in(users["union"]).get("/api/v1/stations/pledges/nearby", q(c)).json()
+    assert {p["contact_phone"] for p in api} == {"13812345678"}

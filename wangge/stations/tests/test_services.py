@@ -199,14 +199,14 @@ def test_pledges_active_nearby_masked_and_followed_up(street, pledges):
     assert public[0]["contact_phone"] == "138****5678" and public[0]["contact_name"] == "李**"
     staff = selectors.pledges_nearby(jurisdiction=street["j"], lon=c.x, lat=c.y, staff=True)
     assert staff[0]["contact_phone"] == "13812345678"
-    data = selectors.pledges_for_staff(jurisdiction=street["j"])
+    data = selectors.pledges_for_staff(jurisdiction=street["j"], unmasked=True)
     assert [p["merchant"] for p in data["follow_up"]] == ["阿强理发"]
     with pytest.raises(PermissionDenied):
         services.pledge_follow_up(pledge=pledges["expired"], actor=users["host"], note="打过电话")
     with pytest.raises(ApplicationError, match="required"):
         services.pledge_follow_up(pledge=pledges["expired"], actor=users["union"], note=" ")
     services.pledge_follow_up(pledge=pledges["expired"], actor=users["union"], note="商户同意续签")
-    assert selectors.pledges_for_staff(jurisdiction=street["j"])["follow_up"] == []
+    assert selectors.pledges_for_staff(jurisdiction=street["j"], unmasked=True)["follow_up"] == []
     renewed = services.pledge_follow_up(pledge=pledges["expired"], actor=users["operator"], note="续签一年",
                                         renew_until=timezone.localdate() + timedelta(days=365))
     assert renewed.valid_until > timezone.localdate()
