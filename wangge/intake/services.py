@@ -21,6 +21,7 @@ from wangge.cases.workflow import RATINGS
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
 from wangge.core.images import CleanImage
 from wangge.core.models import Jurisdiction
+from wangge.core.throttle import rate_setting, source_key_hash
 from wangge.intake.models import CategorySource, Report, ReportPhoto, ReportStatus, TriageReason
 from wangge.routing import dedupe, responsibility
 from wangge.routing import services as routing
@@ -30,6 +31,7 @@ STAFF_ROLES = (Role.ADMIN, Role.OPERATOR, Role.LEADER, Role.GRID_WORKER, Role.HA
 # Staff reporting in person: a grid worker's patrol, an operator's own entry. Machine clients (Open311 apps
 # on an API token) are not "in person" whatever their token's role: they are throttled and triaged.
 IN_PERSON_CHANNELS = (Channel.PATROL, Channel.OPERATOR)
+INTAKE_RATE_DEFAULT = "20/600"  # reports per source and window, unless WANGGE_INTAKE_RATE says otherwise
 
 
 def _in_person_staff(actor, channel: str) -> bool:
@@ -54,18 +56,11 @@ class Routed:
 
 def source_key_for(*, ip: str = "", token_id: int | None = None, user=None) -> str:
     """A hashed label for where a report came from (the IP itself is not stored)."""
-    if getattr(user, "pk", None):
-        raw = f"user:{user.pk}"
-    elif token_id:
-        raw = f"token:{token_id}"
-    else:
-        raw = f"ip:{ip}"
-    return hashlib.sha256(f"{settings.SECRET_KEY}|{raw}".encode()).hexdigest()[:32]
+    return source_key_hash(ip=ip, token_id=token_id, user=user)
 
 
 def _rate() -> tuple[int, int]:
-    count, _, seconds = settings.WANGGE_INTAKE_RATE.partition("/")
-    return int(count), int(seconds or 60)
+    return rate_setting("WANGGE_INTAKE_RATE", INTAKE_RATE_DEFAULT)
 
 
 def _throttle(jurisdiction: Jurisdiction, source_key: str, actor, channel: str) -> None:

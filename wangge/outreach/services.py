@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from wangge.accounts.models import Role
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
 from wangge.core.models import Jurisdiction
+from wangge.core.phones import mobile_normalize
+from wangge.core.throttle import rate_setting, source_key_hash
 from wangge.outreach.models import (
     ConventionSignOff,
     ConventionVersion,
@@ -44,7 +46,6 @@ MAX_OPTIONS = 20
 TEXT_MAX_DEFAULT = 500
 TEXT_MAX_LIMIT = 2000
 QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 # --- Who may do what ---------------------------------------------------------------------------------------
@@ -69,16 +70,7 @@ def staff_jurisdiction(*, user, manage: bool = True) -> Jurisdiction:
 
 # --- Small checks ------------------------------------------------------------------------------------------
 
-def phone_normalize(phone: str) -> str:
-    """A mainland mobile number, 11 digits; spaces, dashes and a +86 prefix are dropped."""
-    raw = re.sub(r"[\s\-()]", "", phone or "")
-    if raw.startswith("+86"):
-        raw = raw[3:]
-    elif raw.startswith("0086"):
-        raw = raw[4:]
-    if not MOBILE.match(raw):
-        raise ApplicationError(_("Enter an 11-digit mobile number, e.g. 13812345678."), code="invalid_phone")
-    return raw
+phone_normalize = mobile_normalize  # a mainland mobile number (core.phones)
 
 
 def _name_clean(name: str) -> str:
@@ -92,8 +84,7 @@ def _name_clean(name: str) -> str:
 
 def source_key_for(*, ip: str = "", user=None) -> str:
     """A keyed hash of where a request came from (the IP itself is not stored)."""
-    raw = f"user:{user.pk}" if getattr(user, "pk", None) else f"ip:{ip}"
-    return hashlib.sha256(f"{settings.SECRET_KEY}|outreach|{raw}".encode()).hexdigest()[:32]
+    return source_key_hash(scope="outreach", ip=ip, user=user)
 
 
 def device_hash_for(*, survey: Survey, device_key: str | None) -> str | None:
@@ -104,15 +95,10 @@ def device_hash_for(*, survey: Survey, device_key: str | None) -> str | None:
     return hashlib.sha256(f"{settings.SECRET_KEY}|device|{survey.pk}|{device_key[:200]}".encode()).hexdigest()
 
 
-def _rate() -> tuple[int, int]:
-    count, _, seconds = getattr(settings, "WANGGE_OUTREACH_RATE", "60/600").partition("/")
-    return int(count), int(seconds or 600)
-
-
 def _throttle(model, source_key: str, field: str = "created_at") -> None:
     if not source_key:
         return
-    limit, seconds = _rate()
+    limit, seconds = rate_setting("WANGGE_OUTREACH_RATE", "60/600")
     since = timezone.now() - timedelta(seconds=seconds)
     if model.objects.filter(source_key=source_key, **{f"{field}__gte": since}).count() >= limit:
         raise Throttled(_("Too many submissions from one place: at most %(limit)s in %(minutes)s minutes. "

@@ -18,6 +18,7 @@ from django.utils import timezone
 from wangge.accounts.models import Role
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied, Throttled
 from wangge.core.models import Jurisdiction
+from wangge.core.throttle import rate_setting, source_key_hash
 from wangge.stations import hours as H
 from wangge.stations.models import (
     Amenity,
@@ -264,13 +265,7 @@ def station_host_add(*, station: Station, actor, user) -> StationHost:
 # --- riders: feedback and check-ins -----------------------------------------------------------------------
 
 def source_key_for(*, ip: str = "", user=None) -> str:
-    raw = f"user:{user.pk}" if getattr(user, "pk", None) else f"ip:{ip}"
-    return hashlib.sha256(f"{settings.SECRET_KEY}|stations|{raw}".encode()).hexdigest()[:32]
-
-
-def _rate(name: str, default: str) -> tuple[int, int]:
-    count, _, seconds = str(getattr(settings, name, default)).partition("/")
-    return int(count), int(seconds or 60)
+    return source_key_hash(scope="stations", ip=ip, user=user)
 
 
 @transaction.atomic
@@ -284,7 +279,7 @@ def feedback_submit(*, station: Station, text: str, kind: str = FeedbackKind.SUG
         raise ApplicationError("The rating is a whole number from 1 to 5.", code="invalid_rating")
     phone = _phone(phone)
     if source_key:
-        limit, seconds = _rate("WANGGE_STATION_FEEDBACK_RATE", "5/600")
+        limit, seconds = rate_setting("WANGGE_STATION_FEEDBACK_RATE", "5/600")
         recent = StationFeedback.objects.filter(source_key=source_key,
                                                 created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()
         if recent >= limit:
@@ -315,7 +310,7 @@ def checkin_record(*, station: Station, ip: str = "", token: str = "") -> tuple[
                 .order_by("-at").first())
         if same is not None:
             return same, False
-        limit, seconds = _rate("WANGGE_STATION_CHECKIN_RATE", "30/3600")
+        limit, seconds = rate_setting("WANGGE_STATION_CHECKIN_RATE", "30/3600")
         if StationCheckIn.objects.filter(visitor=visitor, at__gte=now - timedelta(seconds=seconds)).count() >= limit:
             raise Throttled("Too many check-ins from one source. Try again later.",
                             details={"limit": limit, "window_seconds": seconds})

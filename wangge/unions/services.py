@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
 from wangge.core.models import Jurisdiction
+from wangge.core.phones import mobile_normalize
+from wangge.core.throttle import source_key_hash
 from wangge.unions import selectors
 from wangge.unions.models import (
     PLATFORMS,
@@ -45,7 +47,6 @@ from wangge.unions.sms import sms_send
 
 logger = logging.getLogger("wangge.unions")
 
-PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)
 ID_FRAGMENT_RE = re.compile(r"^[0-9]{3}[0-9X]$", re.ASCII)
 CODE_RE = re.compile(r"^[0-9]{6}$", re.ASCII)
 UNION_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$", re.ASCII)
@@ -85,16 +86,7 @@ def resend_seconds() -> int:
 
 # --- Input checks (shared by the page form, the API and the services) -----------------------------------------
 
-def phone_normalize(phone: object) -> str:
-    """A mainland mobile number, 11 digits 1[3-9]…; spaces, dashes and a +86 prefix are dropped."""
-    raw = re.sub(r"[\s\-()]", "", str(phone or ""))
-    for prefix in ("+86", "0086"):
-        if raw.startswith(prefix):
-            raw = raw[len(prefix):]
-    if not PHONE_RE.match(raw):
-        raise ApplicationError(_("Enter a mainland mobile number: 11 digits starting with 13 to 19."),
-                               code="invalid_phone")
-    return raw
+phone_normalize = mobile_normalize  # a mainland mobile number, 11 digits 1[3-9]… (core.phones)
 
 
 def id_fragment_normalize(value: object) -> str:
@@ -126,8 +118,7 @@ def _check_choices(*, platform: str, occupation: str) -> None:
 
 def source_key_for(*, ip: str = "", user=None) -> str:
     """A hashed label for who asked for a code (the IP itself is not stored)."""
-    raw = f"user:{user.pk}" if getattr(user, "pk", None) else f"ip:{ip}"
-    return hashlib.sha256(f"{settings.SECRET_KEY}|sms|{raw}".encode()).hexdigest()[:32]
+    return source_key_hash(scope="sms", ip=ip, user=user)
 
 
 def _code_hash(*, salt: str, phone: str, purpose: str, code: str) -> str:
