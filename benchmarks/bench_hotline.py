@@ -331,6 +331,7 @@ def phase_commit(import_id: str) -> dict:
         s = io.StringIO()
         pstats.Stats(profiler, stream=s).sort_stats("tottime").print_stats(30)
         (OUT / "hotline-commit-profile-tottime.txt").write_text(s.getvalue())
+        profiler.dump_stats(OUT / "hotline-commit.prof")  # for pstats' callers / callees
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
@@ -395,20 +395,75 @@ _AS_IS = (models.CharField, models.TextField, models.IntegerField, models.FloatF
 
 
 def _converter(field):
+    """How a column's non-NULL values become what the adapter takes, prepared once per column: None when they are
+    already (strings, numbers, foreign keys), else a function. Aware UTC datetimes, UUIDs and JSON go straight to
+    what the backend's adaptation makes of them (as `get_db_prep_save` does, without its checks per value)."""
     if isinstance(field, models.ForeignKey):
         return _converter(field.target_field) if not isinstance(field.target_field, models.AutoField) else None
     if isinstance(field, _AS_IS) and not isinstance(field, models.AutoField):
         return None
+    if isinstance(field, models.UUIDField):
+        if connection.features.has_native_uuid_field:
+            return lambda value: value if isinstance(value, uuid.UUID) else field.get_db_prep_save(value, connection)
+        return lambda value: value.hex if isinstance(value, uuid.UUID) else field.get_db_prep_save(value, connection)
+    if isinstance(field, models.JSONField):
+        adapt, encoder = connection.ops.adapt_json_value, field.encoder
+        return lambda value: adapt(value, encoder)
+    if isinstance(field, models.DateTimeField):
+        # An aware UTC datetime (timezone.now()): what get_db_prep_save makes of it, without its checks per value.
+        if connection.vendor == "postgresql":
+            def utc(value):
+                if type(value) is datetime and value.tzinfo is UTC:
+                    return value
+                return field.get_db_prep_save(value, connection)
+        elif connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone is UTC:
+            def utc(value):
+                if type(value) is datetime and value.tzinfo is UTC:
+                    return str(value.replace(tzinfo=None))
+                return field.get_db_prep_save(value, connection)
+        else:  # pragma: no cover - other backends
+            return lambda value: field.get_db_prep_save(value, connection)
+        return utc
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _columns(model, names: list[str] | None = None) -> tuple[list, list]:
+    """The concrete columns an INSERT (names None: all but an auto primary key) or an UPDATE writes, with their
+    converters."""
+    meta = model._meta
+    pk = meta.pk
+    if names is None:
+        fields = [f for f in meta.local_concrete_fields
+                  if (f is not pk or not isinstance(pk, models.AutoField)) and not getattr(f, "generated", False)]
+    else:
+        fields = [meta.get_field(name) for name in names]
+    return fields, [_converter(f) for f in fields]
+
+
+def _values(obj, spec: list[tuple]) -> list:
+    """One row's values by `_spec`: `pre_save` where the field needs it (auto_now / auto_now_add), the others as set."""
+    d = obj.__dict__
+    row = []
+    for f, attname, c, auto in spec:
+        value = f.pre_save(obj, True) if auto else d[attname] if attname in d else getattr(obj, attname)
+        row.append(value if c is None or value is None else c(value))
+    return row
+
+
+def _spec(fields: list, convert: list, *, add: bool) -> list[tuple]:
+    plain = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)  # as set but for auto_now
+    return [(f, f.attname, c, add and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                                       or type(f).pre_save not in plain))
+            for f, c in zip(fields, convert, strict=True)]
 
 
 def insert_rows(model, objs: list, *, ids: bool = True) -> None:
     """INSERT model instances from plain tuples: the batch paths' writer for their hot rows (cases, events,
-    reports, orders), where `bulk_create`'s per-value SQL compilation was most of an import's time. Every concrete
-    column but the auto primary key, `pre_save` applied (auto_now and the like), values as each field prepares
-    them (JSON, UUIDs, datetimes per backend; plain strings, numbers and foreign keys as they are). With `ids`, one
-    multi-row INSERT … RETURNING per batch (as `bulk_create` does, rows answered in order) sets each instance's pk;
-    without, one executemany. Nothing here checks or decides anything: the callers built the rows."""
+    reports, orders, notifications), where `bulk_create`'s per-value SQL compilation was most of an import's time.
+    Every concrete column but the auto primary key, `pre_save` applied (auto_now and the like), values as each field
+    prepares them (JSON, UUIDs, datetimes per backend; plain strings, numbers and foreign keys as they are). With
+    `ids`, one multi-row INSERT … RETURNING per batch (as `bulk_create` does, rows answered in order) sets each
+    instance's pk; without, one executemany. Nothing here checks or decides anything: the callers built the rows."""
     if not objs:
         return
     returning = ids and connection.features.can_return_rows_from_bulk_insert
@@ -418,9 +473,8 @@ def insert_rows(model, objs: list, *, ids: bool = True) -> None:
     pk = meta.pk
     # A related object given before it had its id (an event built with its new case): its id now, as save() does.
     late = [f for f in meta.local_concrete_fields if f.is_relation and f.many_to_one]
-    fields = [f for f in meta.local_concrete_fields
-              if (f is not pk or not isinstance(pk, models.AutoField)) and not getattr(f, "generated", False)]
-    convert = [_converter(f) for f in fields]
+    fields, convert = _columns(model)
+    spec = _spec(fields, convert, add=True)
     rows = []
     for obj in objs:
         for f in late:
@@ -428,11 +482,7 @@ def insert_rows(model, objs: list, *, ids: bool = True) -> None:
                 related = f.get_cached_value(obj)
                 if related is not None:
                     setattr(obj, f.attname, related.pk)
-        row = []
-        for f, c in zip(fields, convert, strict=True):
-            value = f.pre_save(obj, add=True)
-            row.append(value if c is None or value is None else c(value))
-        rows.append(row)
+        rows.append(_values(obj, spec))
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
     one = f"({', '.join(['%s'] * len(fields))})"
@@ -452,6 +502,20 @@ def insert_rows(model, objs: list, *, ids: bool = True) -> None:
                     obj.pk = new_id
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def update_rows(model, objs: list, names: list[str]) -> None:
+    """UPDATE these columns of saved instances by primary key, their values as set (no `pre_save`, as `bulk_update`):
+    one executemany, where `bulk_update` builds a CASE per column and row. Nothing checked or decided here."""
+    if not objs or not names:
+        return
+    fields, convert = _columns(model, names)
+    meta, qn = model._meta, connection.ops.quote_name
+    sql = (f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "  # noqa: S608 - names from the model
+           f"WHERE {qn(meta.pk.column)} = %s")
+    spec = _spec(fields, convert, add=False)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[*_values(obj, spec), obj.pk] for obj in objs])
 
 
 @transaction.atomic
@@ -586,8 +650,8 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
         absorbed.append((target, events[-1]))
         out.append(target)
     if changed:
-        # Only the columns some merge changed: bulk_update builds a CASE per column and row.
-        Case.objects.bulk_update(list(changed.values()), [c for c in DERIVED_COLUMNS if c in columns] + ["updated_at"])
+        # Only the columns some merge changed, one executemany UPDATE.
+        update_rows(Case, list(changed.values()), [c for c in DERIVED_COLUMNS if c in columns] + ["updated_at"])
         insert_rows(CaseEvent, events, ids=False)
         notify.after_events(absorbed)
     return out

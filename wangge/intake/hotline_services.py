@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role
 from wangge.cases.models import CaseEvent, Category, Channel
-from wangge.cases.services import insert_rows
+from wangge.cases.services import insert_rows, update_rows
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from wangge.core.models import Jurisdiction
 from wangge.intake import hotline
@@ -390,29 +390,29 @@ def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hot
                 outcome[r.order_no] = "unchanged"
             order.last_import = batch
             changed_orders.append(order)
-    insert_rows(HotlineOrder, new_orders)
     now = timezone.now()
     for order in changed_orders:
         order.updated_at = now
-    HotlineOrder.objects.bulk_update(changed_orders, [*hotline.ORDER_FIELDS, "last_import", "updated_at"])
     waiting = []
     for r in rows:
         order = current[r.order_no]
-        r.done, r.order = True, order
+        r.done = True
         if order.report_id is None:
             waiting.append((r, order))
         else:
             r.outcome = outcome[r.order_no]
-    submitted = []
     for (r, order), (report, error) in zip(waiting, _submit_all(jurisdiction, [o for _, o in waiting], matcher, context),
                                            strict=True):
         if report is None:
             r.outcome, r.errors = "failed", [*r.errors, error]
             continue
         order.report = report
-        submitted.append(order)
         r.outcome = report.status  # filed / joined / triage / rejected
-    HotlineOrder.objects.bulk_update(submitted, ["report"])
+    # The new orders written with their reports, the known ones updated: one INSERT and one executemany UPDATE.
+    insert_rows(HotlineOrder, new_orders)
+    update_rows(HotlineOrder, changed_orders, [*hotline.ORDER_FIELDS, "last_import", "updated_at", "report"])
+    for r in rows:
+        r.order = current[r.order_no]
 
 
 def _source_key(jurisdiction: Jurisdiction, order_no: str) -> str:
