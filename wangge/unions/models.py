@@ -144,6 +144,21 @@ class PhoneConfirmation(models.Model):
         return f"{self.purpose} {self.phone[:3]}****{self.phone[-4:]}"
 
 
+class CodeRequestLock(models.Model):
+    """One row per phone and per sender that ever asked for a code (keys are keyed hashes, not the numbers).
+    `phone_confirmation_start` locks the rows (SELECT … FOR UPDATE) while it counts the last hour's codes and
+    writes the new one, so two requests at the same moment cannot both pass the hourly limits."""
+
+    key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("code request lock")
+        verbose_name_plural = _("code request locks")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class ExportLog(models.Model):
     """Every export of a union's member list: who, when, how many rows, with which filters."""
 

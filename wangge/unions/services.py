@@ -34,6 +34,7 @@ from wangge.core.throttle import source_key_hash
 from wangge.unions import selectors
 from wangge.unions.models import (
     PLATFORMS,
+    CodeRequestLock,
     ExportLog,
     Membership,
     MembershipStatus,
@@ -132,6 +133,15 @@ def _check_purpose(purpose: str) -> str:
     return purpose
 
 
+def _lock_code_requests(*, phone: str, source_key: str) -> None:
+    """Serialize code requests for one phone (and one sender) until the transaction ends: their lock rows are
+    created if new and locked in a fixed order (no deadlock between two requests sharing a phone or sender)."""
+    labels = [f"phone:{phone}", *([f"source:{source_key}"] if source_key else [])]
+    keys = sorted(hashlib.sha256(f"{settings.SECRET_KEY}|sms-lock|{label}".encode()).hexdigest() for label in labels)
+    CodeRequestLock.objects.bulk_create([CodeRequestLock(key=k) for k in keys], ignore_conflicts=True)
+    list(CodeRequestLock.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("id", flat=True))
+
+
 def phone_confirmation_start(*, phone: str, purpose: str, source_key: str = "", label: str = "") -> PhoneConfirmation:
     """Send a new one-time code to `phone` for `purpose` (e.g. "join:<union>"). A new code replaces the
     previous one. Throttled (429): a resend within the cool-down, too many codes for the phone or the
@@ -143,6 +153,7 @@ def phone_confirmation_start(*, phone: str, purpose: str, source_key: str = "", 
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     with transaction.atomic():
+        _lock_code_requests(phone=phone, source_key=source_key)
         recent = PhoneConfirmation.objects.filter(phone=phone, created_at__gte=hour_ago)
         latest = recent.filter(purpose=purpose).order_by("-created_at", "-id").first()
         wait = resend_seconds() - int((now - latest.created_at).total_seconds()) if latest else 0

@@ -69,3 +69,32 @@ def test_two_staff_review_one_application_at_once(unions):
     ])
     assert outcomes == ["already_reviewed", "ok"]
     assert Membership.objects.get(pk=m.pk).status in ("approved", "rejected")
+
+
+def _start(phone, purpose, source_key=""):
+    def run():
+        try:
+            services.phone_confirmation_start(phone=phone, purpose=purpose, source_key=source_key)
+        except services.Throttled as exc:  # race() counts Conflicts; a 429 is what a loser gets here
+            raise services.Conflict(exc.message, code=exc.code) from exc
+
+    return run
+
+
+def test_codes_asked_for_one_phone_at_once_never_pass_the_hourly_limit(unions, settings):
+    settings.WANGGE_PHONE_CODE_RESEND_SECONDS = 0
+    settings.WANGGE_PHONE_CODES_PER_HOUR = 5
+    for i in range(4):
+        services.phone_confirmation_start(phone=PHONE, purpose=f"test:{i}")
+    outcomes = race([_start(PHONE, f"race:{i}") for i in range(4)])
+    assert outcomes == ["ok", "too_many_codes", "too_many_codes", "too_many_codes"], outcomes
+    assert PhoneConfirmation.objects.filter(phone=PHONE).count() == 5
+
+
+def test_codes_asked_for_from_one_sender_at_once_never_pass_its_hourly_limit(unions, settings):
+    settings.WANGGE_PHONE_CODES_PER_SOURCE_HOUR = 3
+    for i in range(2):
+        services.phone_confirmation_start(phone=f"1390000000{i}", purpose="test", source_key="ip-a")
+    outcomes = race([_start(f"1370000000{i}", "race", source_key="ip-a") for i in range(4)])
+    assert outcomes == ["ok", "too_many_codes", "too_many_codes", "too_many_codes"], outcomes
+    assert PhoneConfirmation.objects.filter(source_key="ip-a").count() == 3
