@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, time
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -234,7 +234,7 @@ def requests_(request: HttpRequest, fmt: str):
     cases, truncated = o311.requests_query(jurisdiction=jurisdiction, query=query)
     # GeoReport has no paging: say in headers that the list stops at the hard maximum.
     headers = {"X-Open311-Limit": str(o311.MAX_REQUESTS), "X-Open311-Truncated": "true" if truncated else "false"}
-    return "service_requests", [o311.request_public(case) for case in cases], 200, headers
+    return "service_requests", [o311.request_public(case, photo_url=_photo_url(request)) for case in cases], 200, headers
 
 
 def _post_request(request: HttpRequest):
@@ -249,7 +249,31 @@ def _post_request(request: HttpRequest):
 @endpoint("GET")
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str):
     case = o311.request_get(jurisdiction=_jurisdiction(request), service_request_id=service_request_id)
-    return "service_requests", [o311.request_public(case)]
+    return "service_requests", [o311.request_public(case, photo_url=_photo_url(request))]
+
+
+def _photo_url(request: HttpRequest):
+    def url(case, photo) -> str:
+        return request.build_absolute_uri(reverse("open311:media", kwargs={"service_request_id": case.code,
+                                                                           "photo_id": photo.pk}))
+
+    return url
+
+
+def media(request: HttpRequest, service_request_id: str, photo_id: str) -> HttpResponse:
+    """A reporter's photo of a public request (the media_url of GET service_requests when no URL was sent)."""
+    if request.method not in ("GET", "HEAD"):
+        response = errors("xml", 405, _("%(method)s is not allowed here.") % {"method": request.method})
+        response["Allow"] = "GET, HEAD"
+        return response
+    try:
+        photo = o311.media_get(service_request_id=service_request_id, photo_id=int(photo_id))
+    except ApplicationError as exc:
+        return errors("xml", exc.status, exc.message)
+    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @endpoint("GET")

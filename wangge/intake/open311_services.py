@@ -7,6 +7,7 @@ No HTTP here: `intake.open311` parses the request and renders JSON or XML; this 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from wangge.accounts.models import ApiToken, User
 from wangge.accounts.services import api_token_authenticate
-from wangge.cases.models import Case, CaseEvent, Category, Channel
+from wangge.cases.models import Attachment, AttachmentKind, Case, CaseEvent, Category, Channel
 from wangge.cases.workflow import State
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
 from wangge.core.models import Jurisdiction
@@ -334,7 +335,22 @@ def _public_cases() -> QuerySet[Case]:
     return (Case.objects.exclude(channel__in=["video", "meeting"])
             .exclude(category__code__in=hidden).exclude(category__parent__code__in=hidden)
             .select_related("category", "lead_department", "merged_into")
-            .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections")))
+            .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections"),
+                              Prefetch("attachments", queryset=_report_photos(), to_attr="report_photos")))
+
+
+def _report_photos() -> QuerySet[Attachment]:
+    """The reporter's own photos (cleaned at upload), not the handlers' before/after or verification photos."""
+    return Attachment.objects.filter(kind=AttachmentKind.REPORT).order_by("created_at", "id")
+
+
+def media_get(*, service_request_id: str, photo_id: int) -> Attachment:
+    """A reporter's photo of a publicly listed request, for the media_url that GET service_requests gives."""
+    cases = _public_cases().filter(code=(service_request_id or "").strip())
+    photo = _report_photos().filter(pk=photo_id, case__in=cases.values("pk")).first()
+    if photo is None:
+        raise NotFound(_("No such media."), code="media_not_found")
+    return photo
 
 
 def split_media(text: str) -> tuple[str, str | None]:
@@ -376,10 +392,15 @@ def w3c(dt: datetime | None) -> str | None:
     return timezone.localtime(dt).isoformat(timespec="seconds") if dt else None
 
 
-def request_public(case: Case) -> dict:
-    """One service request in GeoReport's field order; public data only."""
+def request_public(case: Case, *, photo_url: Callable[[Case, Attachment], str] | None = None) -> dict:
+    """One service request in GeoReport's field order; public data only. media_url: the URL the client sent
+    (kept as a reference, never fetched), else the reporter's first photo at `photo_url(case, photo)`."""
     closed = not case.is_open
     _text, media_url = split_media(case.description)
+    photos = getattr(case, "report_photos", None)
+    if media_url is None and photo_url is not None:
+        photos = list(_report_photos().filter(case=case)[:1]) if photos is None else photos
+        media_url = photo_url(case, photos[0]) if photos else None
     return {
         "service_request_id": case.code,
         "status": "closed" if closed else "open",

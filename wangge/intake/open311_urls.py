@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(r"^services/(?P<service_code>[^/]+?)" + FMT, views.service_definition, name="service"),
     re_path(r"^requests" + FMT, views.requests_, name="requests"),
     re_path(r"^requests/(?P<service_request_id>[^/]+?)" + FMT, views.request_detail, name="request"),
+    re_path(r"^media/(?P<service_request_id>[^/]+)/(?P<photo_id>[0-9]{1,12})$", views.media, name="media"),
     re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.token, name="token"),
     re_path(r"^(?P<path>.*)$", views.not_found),
 ]

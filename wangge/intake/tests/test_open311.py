@@ -295,7 +295,7 @@ def test_throttling_and_unexpected_failures_are_spec_errors_never_500(client, o3
     response = post(client, "xml", spec_example(o311["key"]))
     assert "Too many" in spec_error(response, 429, "xml") and response["Retry-After"] == "600"
 
-    def broken(case):
+    def broken(case, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.undo()
@@ -341,7 +341,7 @@ def codes(response) -> list[str]:
 def test_requests_like_the_spec_example_newest_first_filtered_and_limited(client, o311, history, monkeypatch,
                                                                          django_assert_max_num_queries):
     h = {name: case.code for name, case in history.items()}
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # + one prefetch: the reporters' photos (media_url)
         response = client.get(f"{BASE}/requests.json", {"jurisdiction_id": "T1"})
     rows = {r["service_request_id"]: r for r in response.json()}
     assert codes(response) == [h["rejected"], h["duplicate"], h["dispatched"], h["private"]]  # no 100-day-old case
@@ -432,3 +432,62 @@ def test_sensitive_categories_and_video_alerts_are_never_listed_publicly(client,
     listed = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()]
     assert seen.code in listed and hidden.code not in listed and video.code not in listed
     spec_error(client.get(f"{BASE}/requests/{hidden.code}.json"), 404)
+
+
+def test_a_reports_photo_is_its_media_url_in_json_and_xml_and_is_served_only_for_public_requests(client, o311):
+    """GET service_requests gives media_url: the URL the client sent (kept, never fetched), else the reporter's
+    own photo at /open311/v2/media/<id>/<photo>; handlers' photos and hidden requests are never served."""
+    from wangge.cases.models import Attachment
+    from wangge.core.images import clean_image
+    from wangge.intake.tests.test_services import png
+
+    pt = place(3)
+    report, _ = intake.report_submit(jurisdiction=o311["j"], channel="resident", description="路灯不亮，晚上很黑",
+                                     lon=pt.x, lat=pt.y, category_code="SJ0301", photos=[clean_image(png())],
+                                     source_key="ip-photo")
+    case = report.case
+    photo = Attachment.objects.get(case=case, kind="report")
+    url = f"http://testserver{BASE}/media/{case.code}/{photo.pk}"
+    [public] = client.get(f"{BASE}/requests/{case.code}.json").json()
+    assert public["media_url"] == url and list(public) == REQUEST_FIELDS
+    listed = {r["service_request_id"]: r for r in client.get(f"{BASE}/requests.json").json()}
+    assert listed[case.code]["media_url"] == url
+    root = xml(client.get(f"{BASE}/requests/{case.code}.xml"))
+    assert root.findtext("request/media_url") == url
+    served = client.get(url)
+    assert served.status_code == 200 and served["Content-Type"] == photo.content_type
+    assert b"".join(served.streaming_content) == photo.file.open("rb").read()
+    assert client.post(url).status_code == 405
+    assert client.get(f"{BASE}/media/XX-0000/{photo.pk}").status_code == 404  # the photo with another request
+    # A request without a photo or a URL has no media_url (JSON null, XML empty).
+    plain, _ = intake.report_submit(jurisdiction=o311["j"], channel="resident", description="路面有坑，请修补",
+                                    lon=place(4).x, lat=place(4).y, category_code="SJ0301", source_key="ip-photo")
+    assert client.get(f"{BASE}/requests/{plain.case.code}.json").json()[0]["media_url"] is None
+    assert xml(client.get(f"{BASE}/requests/{plain.case.code}.xml")).find("request/media_url").text is None
+    # A client's media_url wins over a photo; a handler's photo is not the reporter's and is never served.
+    Attachment.objects.filter(pk=photo.pk).update(kind="after")
+    assert client.get(url).status_code == 404
+    assert client.get(f"{BASE}/requests/{case.code}.json").json()[0]["media_url"] is None
+    # Hidden requests (sensitive categories) serve no photo either.
+    Attachment.objects.filter(pk=photo.pk).update(kind="report")
+    Case.objects.filter(pk=case.pk).update(channel="video")
+    assert client.get(url).status_code == 404
+
+
+def test_media_url_is_accepted_only_as_an_http_url_and_never_fetched(client, o311, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("media_url must never be fetched")
+
+    monkeypatch.setattr(requests.Session, "request", no_network)
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    for bad in ("ftp://example.com/a.jpg", "file:///etc/passwd", "data:image/png;base64,AAAA", "//x.jpg",
+                "https://" + "a" * 2100 + ".com/x.jpg"):
+        assert "media_url" in spec_error(post(client, "json", spec_example(o311["key"], media_url=bad)), 422)
+    pt = place(5)
+    response = post(client, "xml", spec_example(o311["key"], lat=str(pt.y), long=str(pt.x), description="树枝折断挡路",
+                                                media_url="https://example.com/photo.jpg"))
+    assert response.status_code == 201
+    code = xml(response).findtext("request/service_request_id")
+    assert xml(client.get(f"{BASE}/requests/{code}.xml")).findtext("request/media_url") == "https://example.com/photo.jpg"
