@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import router, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from wangge.accounts.models import Role, User
@@ -78,31 +79,32 @@ def recipients(case: Case, audience: set[str]) -> list[User]:
     return list(User.objects.filter(pk__in=recipient_ids(case, audience)))
 
 
-def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[Notification]:
+def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[int]:
     """Notify the audience of each (case, event) just written: one recipients query per distinct audience, one
-    insert for all the rows, one outbound task for them all. Call it inside the transaction that wrote the events."""
-    rows, audiences = [], {}
+    insert for all the rows (plain rows, no model instances: imports notify thousands at once), one outbound task for
+    them all. Call it inside the transaction that wrote the events. The new notifications' ids."""
+    from wangge.cases.services import insert_values  # services imports this module
+
+    rows, audiences, now = [], {}, timezone.now()
     for case, event in pairs:
         audience = AUDIENCE.get(event.action)
         if not audience:
             continue
         key = _audience_key(case, audience)
         if key not in audiences:
-            audiences[key] = recipient_ids(case, audience)
+            audiences[key] = sorted(recipient_ids(case, audience))
         message = f"{case.code} · {ACTIONS[event.action].label} · {event.actor_label}"
         if event.reason:
             message += f": {event.reason[:120]}"
-        rows += [Notification(user_id=uid, case=case, kind=event.action, message=message[:300])
-                 for uid in sorted(audiences[key]) if uid != event.actor_id]
-    if rows:
-        from wangge.cases.services import insert_rows  # services imports this module
-
-        insert_rows(Notification, rows)  # plain INSERTs (bulk_create's per-value compilation was an import's hot spot)
-        send_after_commit([n.pk for n in rows])
-    return rows
+        message = message[:300]
+        rows += [[uid, case.pk, event.action, message, now, []] for uid in audiences[key] if uid != event.actor_id]
+    ids = insert_values(Notification, ["user", "case", "kind", "message", "created_at", "sent_via"], rows)
+    if ids:
+        send_after_commit(ids)
+    return ids
 
 
-def after_event(*, case: Case, event: CaseEvent) -> list[Notification]:
+def after_event(*, case: Case, event: CaseEvent) -> list[int]:
     return after_events([(case, event)])
 
 

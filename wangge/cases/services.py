@@ -466,11 +466,7 @@ def insert_rows(model, objs: list, *, ids: bool = True) -> None:
     instance's pk; without, one executemany. Nothing here checks or decides anything: the callers built the rows."""
     if not objs:
         return
-    returning = ids and connection.features.can_return_rows_from_bulk_insert
-    if ids and not returning:  # pragma: no cover - SQLite before 3.35
-        raise RuntimeError("insert_rows needs INSERT … RETURNING (SQLite 3.35+ or PostgreSQL).")
     meta = model._meta
-    pk = meta.pk
     # A related object given before it had its id (an event built with its new case): its id now, as save() does.
     late = [f for f in meta.local_concrete_fields if f.is_relation and f.many_to_one]
     fields, convert = _columns(model)
@@ -483,25 +479,49 @@ def insert_rows(model, objs: list, *, ids: bool = True) -> None:
                 if related is not None:
                     setattr(obj, f.attname, related.pk)
         rows.append(_values(obj, spec))
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
-    one = f"({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        if not returning:
-            cursor.executemany(head + one, rows)
-        else:
-            size = max(1, min(len(rows), connection.ops.bulk_batch_size(fields, objs)))
-            for start in range(0, len(rows), size):
-                part = rows[start:start + size]
-                cursor.execute(f"{head}{', '.join([one] * len(part))} RETURNING {qn(pk.column)}",
-                               [v for row in part for v in row])
-                got = cursor.fetchall()
-                if len(got) != len(part):  # pragma: no cover - the database answers every row
-                    raise RuntimeError(f"{meta.db_table}: {len(got)} ids for {len(part)} rows.")
-                for obj, (new_id,) in zip(objs[start:start + size], got, strict=True):
-                    obj.pk = new_id
+    got = _insert(model, fields, rows, ids=ids)
+    if ids:
+        for obj, new_id in zip(objs, got, strict=True):
+            obj.pk = new_id
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _insert(model, fields: list, rows: list[list], *, ids: bool) -> list:
+    """The INSERT itself: rows in the database's form, in `fields` order. With `ids`, one multi-row INSERT …
+    RETURNING per batch (rows answered in order, as `bulk_create` relies on): their ids; else one executemany."""
+    meta, qn = model._meta, connection.ops.quote_name
+    if ids and not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover - SQLite before 3.35
+        raise RuntimeError("insert_rows needs INSERT … RETURNING (SQLite 3.35+ or PostgreSQL).")
+    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
+    one = f"({', '.join(['%s'] * len(fields))})"
+    out: list = []
+    with connection.cursor() as cursor:
+        if not ids:
+            cursor.executemany(head + one, rows)
+            return out
+        size = max(1, min(len(rows), connection.ops.bulk_batch_size(fields, rows)))
+        for start in range(0, len(rows), size):
+            part = rows[start:start + size]
+            cursor.execute(f"{head}{', '.join([one] * len(part))} RETURNING {qn(meta.pk.column)}",
+                           [v for row in part for v in row])
+            got = cursor.fetchall()
+            if len(got) != len(part):  # pragma: no cover - the database answers every row
+                raise RuntimeError(f"{meta.db_table}: {len(got)} ids for {len(part)} rows.")
+            out.extend(new_id for (new_id,) in got)
+    return out
+
+
+def insert_values(model, names: list[str], rows: list[list], *, ids: bool = True) -> list:
+    """INSERT plain rows without model instances: `rows` hold the fields `names` (attnames' values: ids for foreign
+    keys) in Python form, converted here once per column type as `insert_rows` does. No `pre_save`: the caller gives
+    every value (auto_now ones included). The new ids in order with `ids`."""
+    if not rows:
+        return []
+    fields, convert = _columns(model, names)
+    if any(c is not None for c in convert):
+        rows = [[v if c is None or v is None else c(v) for v, c in zip(row, convert, strict=True)] for row in rows]
+    return _insert(model, fields, rows, ids=ids)
 
 
 def update_rows(model, objs: list, names: list[str]) -> None:
