@@ -5,20 +5,12 @@ Callers' phones and names are masked: the full data is for the operators, on the
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.admin import ReadOnlyAdmin as CoreReadOnlyAdmin
 from wangge.core.privacy import mask_name, mask_phone
 from wangge.intake.models import HotlineImport, HotlineImportRow, HotlineOrder
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class ReadOnlyAdmin(CoreReadOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.fields] if self.fields else super().get_readonly_fields(request, obj)
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.outreach.models import (
     ConventionSignOff,
     ConventionVersion,
@@ -13,17 +14,6 @@ from wangge.outreach.models import (
     Survey,
     SurveyResponse,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Service)

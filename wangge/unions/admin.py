@@ -3,6 +3,7 @@ seen in full only by their union's staff, in the union console."""
 
 from django.contrib import admin
 
+from wangge.core.admin import ReadOnlyAdmin
 from wangge.unions.models import ExportLog, Union, UnionStaff
 
 
@@ -21,18 +22,9 @@ class UnionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(ReadOnlyAdmin):
     """The audit trail of member exports: read only."""
 
     list_display = ("at", "union", "username", "rows")
     list_filter = ("union",)
     readonly_fields = ("union", "user", "username", "at", "rows", "filters")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
