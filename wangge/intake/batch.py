@@ -223,6 +223,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
                 .values_list("source_key").annotate(n=Count("id")).values_list("source_key", "n")) if sources else {}
 
     is_rider = channel == Channel.RIDER
+    new_report = cases.instance_builder(Report)
     reports: list[tuple[_Item, Report]] = []
     for it in fresh:
         answer = seen(it)  # the same report earlier in this batch
@@ -240,7 +241,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
                     details={"limit": limit, "window_seconds": seconds}))
                 continue
             sent[d.source_key] = sent.get(d.source_key, 0) + 1
-        report = Report(
+        report = new_report(
             jurisdiction=jurisdiction, channel=channel, idempotency_key=it.key, fingerprint=it.fingerprint,
             source_key=d.source_key, external_id=d.external_id[:64], description=it.description, address=d.address.strip()[:200],
             reporter_name=d.reporter_name.strip()[:50], reporter_phone=d.reporter_phone.strip()[:32],

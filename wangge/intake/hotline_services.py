@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role
 from wangge.cases.models import CaseEvent, Category, Channel
-from wangge.cases.services import insert_rows, update_rows
+from wangge.cases.services import insert_rows, instance_builder, update_rows
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from wangge.core.models import Jurisdiction
 from wangge.intake import hotline
@@ -48,9 +48,9 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_CHUNK = 2000
 # Orders per commit transaction. On SQLite a chunk holds the database's one write lock (other users' writes wait
 # up to busy_timeout), on PostgreSQL the day's case-number counter row: keep a chunk's transaction near 1 s. The
-# batch path costs a fixed ~30 queries a chunk plus ~13 ms an order on 2 busy cores (mostly the ORM building the
-# INSERTs; benchmarks/RESULTS.md §5): 500 orders held the lock 6.6 s there, 100 hold it about 1.3 s.
-COMMIT_CHUNK = 100
+# batch path costs a fixed ~30 queries a chunk plus under 1 ms an order (rows written from plain values;
+# benchmarks/RESULTS.md §5): 500 orders hold the lock about 0.4–0.6 s on 2 cores.
+COMMIT_CHUNK = 500
 STALE_AFTER = timedelta(minutes=2)  # a committing import whose job has been silent this long may be resumed
 S = HotlineImportStatus
 
@@ -373,11 +373,12 @@ def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hot
     current = {o.order_no: o for o in HotlineOrder.objects.filter(jurisdiction=jurisdiction,
                                                                    order_no__in=[r.order_no for r in rows])}
     new_orders, changed_orders, outcome = [], [], {}
+    new_order = instance_builder(HotlineOrder)
     for r in rows:
         values = _order_values(r.data)
         order = current.get(r.order_no)
         if order is None:  # new (or new since the preview: another import may have written it meanwhile)
-            order = current[r.order_no] = HotlineOrder(jurisdiction=jurisdiction, order_no=r.order_no,
+            order = current[r.order_no] = new_order(jurisdiction=jurisdiction, order_no=r.order_no,
                                                        last_import=batch, **values)
             new_orders.append(order)
             outcome[r.order_no] = "created"

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from wangge.cases.models import Case, CaseEvent
-from wangge.cases.services import insert_rows
+from wangge.cases.services import insert_rows, instance_builder
 
 AT = timezone.now() - timedelta(hours=1)
 SKIP = {"id", "code", "idempotency_key", "tracking_token", "created_at", "updated_at"}
@@ -64,3 +64,34 @@ def test_insert_rows_of_nothing_writes_nothing(loop):
     n = Case.objects.count()
     insert_rows(Case, [])
     assert Case.objects.count() == n
+
+
+def test_instance_builder_builds_what_the_model_builds(new_case, loop):
+    actor = loop["users"]["operator"]
+    kwargs = {"case": new_case, "seq": 9, "action": "report", "from_state": "", "to_state": new_case.state, "actor": actor,
+              "actor_label": "值班员", "at": AT, "reason": "原因", "payload": {"k": 1}, "correlation_id": uuid.UUID(int=7)}
+    ours, theirs = instance_builder(CaseEvent)(**kwargs), CaseEvent(**kwargs)
+    names = [f.attname for f in CaseEvent._meta.concrete_fields]
+    assert [getattr(ours, n) for n in names] == [getattr(theirs, n) for n in names]
+    assert ours.case is new_case and ours.actor is actor and ours._state.adding and ours.pk is None
+
+    build = instance_builder(Case)
+    one = build(jurisdiction=new_case.jurisdiction, category=new_case.category, description="路灯不亮", lon=1.0, lat=2.0,
+                reporter_user=None, state="")
+    two = build(jurisdiction=new_case.jurisdiction, category_id=new_case.category_id, description="路灯不亮", lon=1.0, lat=2.0,
+                state="")
+    want = Case(jurisdiction=new_case.jurisdiction, category=new_case.category, description="路灯不亮", lon=1.0, lat=2.0,
+                reporter_user=None, state="")
+    skip = {"tracking_token"}  # a fresh uuid4 each
+    names = [f.attname for f in Case._meta.concrete_fields if f.attname not in skip]
+    assert [getattr(one, n) for n in names] == [getattr(want, n) for n in names] == [getattr(two, n) for n in names]
+    assert one.tracking_token != two.tracking_token and one.units is not two.units and one.assisting_ids == []
+    assert one.category is new_case.category and one.reporter_user is None
+    insert_rows(Case, [one])
+    assert Case.objects.get(pk=one.pk).description == "路灯不亮"
+    try:
+        build(nonsense=1)
+    except TypeError as exc:
+        assert "nonsense" in str(exc)
+    else:
+        raise AssertionError("an unknown keyword must be refused, as Model.__init__ refuses it")
