@@ -56,6 +56,8 @@ class Report(models.Model):
     external_id = models.CharField(_("external id"), max_length=64, blank=True, help_text="e.g. the 12345 work-order number")
 
     description = models.TextField(_("description"))
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True, default="",
+                                help_text="an http(s) link to a photo an Open311 client sent: a reference, never fetched")
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)

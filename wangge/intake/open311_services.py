@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,8 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # GET requests answers at most this many requests (newest first) and spans at most this many days.
 MAX_REQUESTS = 1000
 MAX_DAYS = 90
-# media_url is kept as text, never fetched: one line at the end of the report's (and case's) description.
+# media_url is never fetched: kept as the report's reference (Report.media_url), and as one line at the end of
+# the description, so that the staff see it on the case.
 MEDIA_LINE = "media_url: "
 MAX_MEDIA_URL = 500
 
@@ -236,7 +237,7 @@ def request_submit(*, jurisdiction: Jurisdiction, client: Client, form: Submissi
         jurisdiction=jurisdiction, channel=Channel.RIDER if rider else Channel.OPEN311, actor=client.user,
         description=description, lon=lon or None, lat=lat or None, crs="wgs84", address=address,
         category_code=category.code, reporter_name=_reporter_name(form.first_name, form.last_name),
-        reporter_phone=form.phone, rider_platform=platform, source_key=client.source_key,
+        reporter_phone=form.phone, rider_platform=platform, source_key=client.source_key, media_url=media_url,
     )
 
 
@@ -335,6 +336,8 @@ def _public_cases() -> QuerySet[Case]:
     return (Case.objects.exclude(channel__in=["video", "meeting"])
             .exclude(category__code__in=hidden).exclude(category__parent__code__in=hidden)
             .select_related("category", "lead_department", "merged_into")
+            .annotate(sent_media_url=Subquery(Report.objects.filter(case=OuterRef("pk")).exclude(media_url="")
+                                              .order_by("created_at", "id").values("media_url")[:1]))
             .prefetch_related(Prefetch("events", queryset=rejections, to_attr="rejections"),
                               Prefetch("attachments", queryset=_report_photos(), to_attr="report_photos")))
 
@@ -396,7 +399,8 @@ def request_public(case: Case, *, photo_url: Callable[[Case, Attachment], str] |
     """One service request in GeoReport's field order; public data only. media_url: the URL the client sent
     (kept as a reference, never fetched), else the reporter's first photo at `photo_url(case, photo)`."""
     closed = not case.is_open
-    _text, media_url = split_media(case.description)
+    # The reference a client sent is kept on its report (a description line saying "media_url: …" is only text).
+    media_url = getattr(case, "sent_media_url", None) or None
     photos = getattr(case, "report_photos", None)
     if media_url is None and photo_url is not None:
         photos = list(_report_photos().filter(case=case)[:1]) if photos is None else photos

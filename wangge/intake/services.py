@@ -141,7 +141,7 @@ def report_submit(
     address: str = "", category_code: str | None = None, reporter_name: str = "", reporter_phone: str = "",
     rider_platform: str = "", rider_station: str = "", photos: list[CleanImage] | None = None,
     idempotency_key: str | None = None, source_key: str = "", external_id: str = "", join_case_code: str = "",
-    location_source: str = "",
+    location_source: str = "", media_url: str = "",
 ) -> tuple[Report, bool]:
     """Receive one report. Returns (report, created); the same idempotency key or the same content from the
     same source within seconds returns the first report instead of a second one.
@@ -182,6 +182,7 @@ def report_submit(
         reporter_name=reporter_name.strip()[:50], reporter_phone=reporter_phone.strip()[:32],
         reporter_user=actor if getattr(actor, "pk", None) else None, is_rider=is_rider,
         rider_platform=rider_platform.strip()[:30], rider_station=rider_station.strip()[:60], status=ReportStatus.TRIAGE,
+        media_url=media_url,  # checked by the caller (Open311: an http(s) URL); kept as a reference, never fetched
     )
     _apply_routing(report, r)
     report.triage_reasons = [] if join is not None and r.located else _triage_reasons(r, trusted=trusted)

@@ -164,7 +164,8 @@ def test_the_spec_example_post_files_a_case_reads_back_public_safe_and_a_retry_i
     assert report.reporter_user == o311["app"] and report.reporter_name == "john smith"
     assert report.reporter_phone == "111111111" and report.address == "1234 5th street"
     assert report.source_key == intake.source_key_for(token_id=o311["token"].pk)
-    assert report.description.endswith(f"\n\nmedia_url: {FLICKR}")  # kept as text, never fetched
+    assert report.description.endswith(f"\n\nmedia_url: {FLICKR}")  # the staff see it; never fetched
+    assert report.media_url == FLICKR  # the reference GET service_requests gives back
 
     [public] = client.get(f"{BASE}/requests/{case.code}.json").json()
     assert list(public) == REQUEST_FIELDS
@@ -491,3 +492,34 @@ def test_media_url_is_accepted_only_as_an_http_url_and_never_fetched(client, o31
     assert response.status_code == 201
     code = xml(response).findtext("request/service_request_id")
     assert xml(client.get(f"{BASE}/requests/{code}.xml")).findtext("request/media_url") == "https://example.com/photo.jpg"
+
+
+def test_a_media_url_line_typed_into_a_description_is_text_not_a_media_url(client, o311):
+    """Only an Open311 client's media_url (kept on the report) is given back: a resident typing the same line
+    into a web report does not make the server publish their link as the request's media."""
+    pt = place(6)
+    report, _ = intake.report_submit(jurisdiction=o311["j"], channel="resident", lon=pt.x, lat=pt.y,
+                                     description="井盖缺失很危险\n\nmedia_url: https://evil.example/x.jpg",
+                                     category_code="SJ0201", source_key="ip-spoof")
+    assert report.media_url == ""
+    [public] = client.get(f"{BASE}/requests/{report.case.code}.json").json()
+    assert public["media_url"] is None
+    assert xml(client.get(f"{BASE}/requests/{report.case.code}.xml")).find("request/media_url").text is None
+
+
+def test_the_migration_keeps_older_open311_media_urls_as_references(client, o311):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("wangge.intake.migrations.0004_report_media_url").backfill
+    assert post(client, "json", spec_example(o311["key"])).status_code == 201
+    pt = place(7)
+    typed, _ = intake.report_submit(jurisdiction=o311["j"], channel="resident", lon=pt.x, lat=pt.y,
+                                    description="路灯坏了\n\nmedia_url: https://evil.example/x.jpg",
+                                    category_code="SJ0201", source_key="ip-typed")
+    Report.objects.update(media_url="")  # as before the field existed
+    backfill(apps, None)
+    assert Report.objects.get(reporter_user=o311["app"]).media_url == FLICKR
+    typed.refresh_from_db()
+    assert typed.media_url == ""
