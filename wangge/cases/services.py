@@ -398,7 +398,7 @@ _AS_IS = (models.CharField, models.TextField, models.IntegerField, models.FloatF
 
 def _converter(field):
     """How a column's non-NULL values become what the adapter takes, prepared once per column: None when they are
-    already (strings, numbers, foreign keys), else a function. Aware UTC datetimes, UUIDs and JSON go straight to
+    already (strings, numbers, foreign keys), else a function. Aware datetimes, UUIDs and JSON go straight to
     what the backend's adaptation makes of them (as `get_db_prep_save` does, without its checks per value)."""
     if isinstance(field, models.ForeignKey):
         return _converter(field.target_field) if not isinstance(field.target_field, models.AutoField) else None
@@ -412,16 +412,17 @@ def _converter(field):
         adapt, encoder = connection.ops.adapt_json_value, field.encoder
         return lambda value: adapt(value, encoder)
     if isinstance(field, models.DateTimeField):
-        # An aware UTC datetime (timezone.now()): what get_db_prep_save makes of it, without its checks per value.
+        # An aware datetime: what get_db_prep_save makes of it (PostgreSQL: itself; SQLite: naive UTC as text),
+        # without its checks per value.
         if connection.vendor == "postgresql":
             def utc(value):
-                if type(value) is datetime and value.tzinfo is UTC:
+                if type(value) is datetime and value.utcoffset() is not None:
                     return value
                 return field.get_db_prep_save(value, connection)
         elif connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone is UTC:
             def utc(value):
-                if type(value) is datetime and value.tzinfo is UTC:
-                    return str(value.replace(tzinfo=None))
+                if type(value) is datetime and value.utcoffset() is not None:
+                    return str(value.astimezone(UTC).replace(tzinfo=None))
                 return field.get_db_prep_save(value, connection)
         else:  # pragma: no cover - other backends
             return lambda value: field.get_db_prep_save(value, connection)
