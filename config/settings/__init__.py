@@ -206,7 +206,7 @@ WANGGE_STATION_CHECKIN_RATE = os.environ.get("WANGGE_STATION_CHECKIN_RATE", "30/
 WANGGE_OUTREACH_RATE = os.environ.get("WANGGE_OUTREACH_RATE", "60/600")
 # Video: the case category of gathering alerts, blurring people's heads in stored evidence, retention, sampling,
 # cameras per watch job, and the folder test video files must lie in.
-WANGGE_VISION_CATEGORY = os.environ.get("WANGGE_VISION_CATEGORY", "SJ0801")
+WANGGE_VISION_CATEGORY = os.environ.get("WANGGE_VISION_CATEGORY", "SJ0808")
 WANGGE_VISION_BLUR_FACES = os.environ.get("WANGGE_VISION_BLUR_FACES", "1") == "1"
 WANGGE_VISION_EVIDENCE_DAYS = float(os.environ.get("WANGGE_VISION_EVIDENCE_DAYS", "30"))
 WANGGE_VISION_HISTORY_DAYS = float(os.environ.get("WANGGE_VISION_HISTORY_DAYS", "180"))

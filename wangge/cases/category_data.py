@@ -403,6 +403,11 @@ CATEGORIES: list[dict] = [
             {"code": "SJ0807", "name": "出租房屋与实有人口", "department_kind": "police", "size": "committed",
              "limits": {"sign_hours": 4, "handle_hours": 120, "verify_hours": 24},
              "keywords": ["出租房屋", "居住登记", "实有人口", "来沪人员", "租客登记"]},
+            # Led by 城管 with the 派出所 joining (协调件): a crowd at a junction is cleared jointly, as in the
+            # seeds' 桃浦镇 street-performer case; video gathering alerts open cases here.
+            {"code": "SJ0808", "name": "人员聚集", "department_kind": "urban_management", "size": "coordinated",
+             "limits": {"sign_hours": 0.5, "handle_hours": 4, "verify_hours": 4},
+             "keywords": ["人员聚集", "聚集", "围观", "人群拥挤", "踩踏", "街头表演", "卖艺", "堵塞路口"]},
         ],
     },
     {

@@ -51,8 +51,8 @@ def _setting(name: str, default):
 
 
 def category_code() -> str:
-    """人员聚集 is not in the default classification: gatherings go to 治安隐患 (SJ0801, police) unless set."""
-    return _setting("WANGGE_VISION_CATEGORY", "SJ0801")
+    """Gathering alerts open their cases in 人员聚集 (SJ0808: 城管 leads, 派出所 joins) unless set otherwise."""
+    return _setting("WANGGE_VISION_CATEGORY", "SJ0808")
 
 
 def file_root() -> Path:

@@ -52,7 +52,9 @@ def test_a_persisting_gathering_opens_exactly_one_case_and_a_brief_one_none(stre
 
     case = Case.objects.get()
     assert alert.case == case
-    assert (case.channel, case.category.code, case.state) == ("video", "SJ0801", "reported")
+    assert (case.channel, case.category.code, case.state) == ("video", "SJ0808", "reported")
+    assert (case.category.name, case.category.parent.code) == ("人员聚集", "SJ08")
+    assert (case.category.department_kind, case.category.size) == ("urban_management", "coordinated")
     assert case.grid == camera.grid and (case.lon, case.lat) == pytest.approx((camera.lon, camera.lat))
     assert "人员聚集" in case.description and camera.name in case.description
     assert case.idempotency_key == alert.key
@@ -122,7 +124,7 @@ def test_a_missing_category_keeps_the_alert_and_opens_the_case_later(street, set
     watch.play_file(camera=camera, start=START, counter=fake_counter())
     alert = GatheringAlert.objects.get()
     assert alert.case is None and "XX9999" in alert.case_error and Case.objects.count() == 0
-    settings.WANGGE_VISION_CATEGORY = "SJ0801"
+    settings.WANGGE_VISION_CATEGORY = "SJ0808"
     assert services.alerts_retry_cases() == 1
     assert services.alerts_retry_cases() == 0
     alert.refresh_from_db()
