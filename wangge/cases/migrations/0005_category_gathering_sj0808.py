@@ -7,8 +7,14 @@ from ``category_data`` through ``category_seed``; an edited or existing SJ0808 i
 from django.db import migrations
 
 GATHERING = {
-    "code": "SJ0808", "name": "人员聚集", "kind": "event", "department_kind": "urban_management",
-    "size": "coordinated", "sign_hours": 0.5, "handle_hours": 4, "verify_hours": 4,
+    "code": "SJ0808",
+    "name": "人员聚集",
+    "kind": "event",
+    "department_kind": "urban_management",
+    "size": "coordinated",
+    "sign_hours": 0.5,
+    "handle_hours": 4,
+    "verify_hours": 4,
     "keywords": ["人员聚集", "聚集", "围观", "人群拥挤", "踩踏", "街头表演", "卖艺", "堵塞路口"],
 }
 
@@ -18,7 +24,9 @@ def add_gathering(apps, schema_editor):
     for parent in Category.objects.filter(code="SJ08", parent__isnull=True):
         defaults = {key: value for key, value in GATHERING.items() if key != "code"}
         Category.objects.get_or_create(
-            jurisdiction_id=parent.jurisdiction_id, code=GATHERING["code"], defaults={**defaults, "parent": parent}
+            jurisdiction_id=parent.jurisdiction_id,
+            code=GATHERING["code"],
+            defaults={**defaults, "parent": parent},
         )
 
 
@@ -28,7 +36,6 @@ def remove_unused_gathering(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0004_case_suggested_department"),
     ]
