@@ -8,6 +8,11 @@
   `health` says what is going on (online / reconnecting / offline) with `last_error`. A broken
   stream is reopened with exponential back-off; after `offline_after` failed attempts in a row the
   source is offline (it keeps trying, at the longest back-off).
+* A live stream (RTSP / MJPEG) is drained by a `LatestFrameReader` thread: OpenCV buffers decoded
+  frames, so sampling 1 frame/s from a 25 fps stream with plain `read()` calls would hand out frames
+  ever further in the past. The thread keeps reading and holds only the newest frame; a sample takes
+  that one (and waits up to `timeout` for a fresh one). A stream error or a stall is the same failure
+  as before, with the same health state and back-off. Files keep their deterministic sampling.
 
 Clock, sleeping and the OpenCV opener are injectable so tests run without cameras or waiting.
 """
@@ -15,6 +20,7 @@ Clock, sleeping and the OpenCV opener are injectable so tests run without camera
 from __future__ import annotations
 
 import enum
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -67,7 +73,9 @@ def _default_opener(url: str) -> Any:
 class FileSource:
     """A video file played by media time; deterministic (same file, same rate → same frames)."""
 
-    def __init__(self, path: str | Path, *, sample_fps: float = 1.0, opener: Callable[[str], Any] = _default_opener):
+    def __init__(
+        self, path: str | Path, *, sample_fps: float = 1.0, opener: Callable[[str], Any] = _default_opener
+    ):
         import cv2
 
         self.sample_fps = _check_fps(sample_fps)
@@ -75,7 +83,7 @@ class FileSource:
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}", code="vision_source_missing")
         self._cap = opener(str(self.path))
-        ok, first = (self._cap.read() if self._cap is not None and self._cap.isOpened() else (False, None))
+        ok, first = self._cap.read() if self._cap is not None and self._cap.isOpened() else (False, None)
         if not ok or first is None:
             self.close()
             raise SourceError(f"Not a readable video: {self.path.name}", code="vision_source_unreadable")
@@ -115,6 +123,68 @@ class FileSource:
             self._cap.release()
 
 
+class LatestFrameReader:
+    """Drains an opened capture on a daemon thread and keeps only the newest frame.
+
+    The capture is used (read and released) by the reader thread only; `stop()` asks the thread to end
+    and release it. `latest(after=seq, timeout=...)` waits for a frame newer than `seq`."""
+
+    def __init__(self, cap: Any, *, name: str = "wangge-vision-reader") -> None:
+        self._cap = cap
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._image: np.ndarray | None = None
+        self.seq = 0  # frames read from the stream so far
+        self.error = ""
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    ok, image = self._cap.read()
+                except Exception as exc:  # OpenCV/FFmpeg errors end this reader; the source reconnects
+                    self._end(f"stream error: {exc}")
+                    return
+                if not ok or image is None or getattr(image, "size", 0) == 0:
+                    self._end("stream gave no frame")
+                    return
+                with self._cond:
+                    self._image, self.seq = image, self.seq + 1
+                    self._cond.notify_all()
+        finally:
+            try:
+                self._cap.release()
+            except Exception:  # noqa: S110 - releasing a broken capture must not kill the thread noisily
+                pass
+
+    def _end(self, message: str) -> None:
+        with self._cond:
+            self.error = message
+            self._cond.notify_all()
+
+    def latest(self, *, after: int, timeout: float) -> tuple[int, np.ndarray | None, str]:
+        """(seq, image, error): the newest frame if newer than `after` (waiting up to `timeout`), else
+        (seq, None, error) with error "" for a stall."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.seq > after or self.error, timeout=timeout)
+            if self.seq > after:
+                return self.seq, self._image, ""
+            return self.seq, None, self.error
+
+    def stop(self, *, wait: float = 0.0) -> None:
+        """Ask the thread to end; it releases the capture after its current read (never blocks by default,
+        so a stalled stream cannot hold up the watch loop)."""
+        self._stop.set()
+        if wait > 0 and threading.current_thread() is not self._thread:
+            self._thread.join(wait)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+
 @dataclass(frozen=True)
 class Backoff:
     initial: float = 1.0
@@ -140,6 +210,7 @@ class LiveSource:
         clock: Callable[[], float] = time.monotonic,
         opener: Callable[[str], Any] = _default_opener,
         fetch: Callable[[str, float], bytes] | None = None,
+        drain: bool | None = None,
     ) -> None:
         self.url = url
         self.kind = SourceKind(kind) if kind else _guess_kind(url)
@@ -148,6 +219,10 @@ class LiveSource:
         self.timeout = timeout
         self._clock, self._opener, self._fetch = clock, opener, fetch or _http_get
         self._cap: Any = None
+        # RTSP / MJPEG: a reader thread keeps only the newest frame (drain=False: read on demand).
+        self.drain = self.kind in (SourceKind.RTSP, SourceKind.MJPEG) if drain is None else bool(drain)
+        self._reader: LatestFrameReader | None = None
+        self._seen = 0  # the reader's seq of the last frame handed out
         self.failures = 0
         self.retry_at = 0.0
         self.health = Health.RECONNECTING
@@ -169,6 +244,9 @@ class LiveSource:
         self.last_error = ""
 
     def _release(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            reader.stop()  # the reader thread releases its capture
         if self._cap is not None:
             try:
                 self._cap.release()
@@ -193,7 +271,29 @@ class LiveSource:
             self._next_sample = now + period
         return frame
 
+    def _grab_latest(self) -> np.ndarray | None:
+        if self._reader is None:
+            try:
+                cap = self._opener(self.url)
+                if cap is None or not cap.isOpened():
+                    if cap is not None:
+                        cap.release()
+                    self._failed(f"cannot open stream {self.kind.value}")
+                    return None
+            except Exception as exc:
+                self._failed(f"stream error: {exc}")
+                return None
+            self._reader, self._seen = LatestFrameReader(cap), 0
+        seq, image, error = self._reader.latest(after=self._seen, timeout=self.timeout)
+        if image is None:
+            self._failed(error or f"stream gave no new frame in {self.timeout:g} s")
+            return None
+        self._seen = seq
+        return image
+
     def _grab_stream(self) -> np.ndarray | None:
+        if self.drain:
+            return self._grab_latest()
         try:
             if self._cap is None:
                 cap = self._opener(self.url)
@@ -235,7 +335,11 @@ def _guess_kind(url: str) -> SourceKind:
     if lower.startswith(("rtsp://", "rtsps://")):
         return SourceKind.RTSP
     if lower.startswith(("http://", "https://")):
-        return SourceKind.SNAPSHOT if lower.split("?")[0].endswith((".jpg", ".jpeg", ".png")) else SourceKind.MJPEG
+        return (
+            SourceKind.SNAPSHOT
+            if lower.split("?")[0].endswith((".jpg", ".jpeg", ".png"))
+            else SourceKind.MJPEG
+        )
     raise SourceError("Camera URL must start with rtsp://, http:// or https://.", code="vision_bad_url")
 
 

@@ -1,3 +1,6 @@
+import threading
+import time
+
 import cv2
 import numpy as np
 import pytest
@@ -81,14 +84,24 @@ IMG = np.zeros((4, 4, 3), np.uint8)
 def test_live_stream_reconnects_with_back_off_then_goes_offline_and_recovers():
     clock = Clock()
     attempts = []
-    plan = [FakeCapture([], opened=False)] * 3 + [FakeCapture([IMG, IMG, cv2.error("decoder")])] + [FakeCapture([IMG])]
+    plan = (
+        [FakeCapture([], opened=False)] * 3
+        + [FakeCapture([IMG, IMG, cv2.error("decoder")])]
+        + [FakeCapture([IMG])]
+    )
 
     def opener(url):
         attempts.append(clock.now)
         return plan[len(attempts) - 1]
 
-    src = LiveSource("rtsp://cam.example/1", sample_fps=1, clock=clock, opener=opener,
-                     backoff=Backoff(initial=1, factor=2, maximum=8, offline_after=3))
+    src = LiveSource(
+        "rtsp://cam.example/1",
+        sample_fps=1,
+        clock=clock,
+        opener=opener,
+        drain=False,
+        backoff=Backoff(initial=1, factor=2, maximum=8, offline_after=3),
+    )
     assert src.kind == SourceKind.RTSP
     assert src.read() is None and src.health == Health.RECONNECTING and src.failures == 1
     clock.now = 0.5
@@ -123,7 +136,9 @@ def test_snapshot_source_survives_garbage_and_unreachable_urls():
             raise item
         return item
 
-    src = LiveSource("http://cam.example/snap.jpg", clock=clock, fetch=fetch, backoff=Backoff(initial=1, offline_after=2))
+    src = LiveSource(
+        "http://cam.example/snap.jpg", clock=clock, fetch=fetch, backoff=Backoff(initial=1, offline_after=2)
+    )
     assert src.kind == SourceKind.SNAPSHOT
     assert src.read() is None and src.last_error == "snapshot is not an image"
     clock.now = 1
@@ -147,3 +162,115 @@ def test_bad_urls_and_rates_are_clear_errors():
         LiveSource("rtsp://cam.example/x", sample_fps=-1)
     with pytest.raises(ValueError):
         LiveSource("rtsp://cam.example/x", kind="carrier-pigeon")
+
+
+class FakeStream:
+    """A live capture at the OpenCV boundary: read() blocks until the test pushes a frame (as a camera
+    delivers them at its own rate), or raises/ends when told; release() unblocks it."""
+
+    def __init__(self, opened=True):
+        self.opened, self.released = opened, False
+        self.queue, self.cond, self.reads, self.thread_ids = [], threading.Condition(), 0, set()
+
+    def isOpened(self):
+        return self.opened
+
+    def push(self, *items):
+        with self.cond:
+            self.queue.extend(items)
+            self.cond.notify_all()
+
+    def read(self):
+        self.thread_ids.add(threading.get_ident())
+        with self.cond:
+            self.cond.wait_for(lambda: self.queue or self.released, timeout=1)  # a stalled stream times out
+            if not self.queue:
+                return False, None
+            item = self.queue.pop(0)
+            self.reads += 1
+        if isinstance(item, Exception):
+            raise item
+        return (False, None) if item is None else (True, item)
+
+    def release(self):
+        with self.cond:
+            self.released = True
+            self.cond.notify_all()
+
+
+def shade(n):
+    return np.full((4, 4, 3), n, np.uint8)
+
+
+def wait_until(condition, seconds=3.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_live_stream_is_drained_so_a_sample_is_the_newest_frame_not_a_buffered_one():
+    clock, stream = Clock(), FakeStream()
+    src = LiveSource("rtsp://cam.example/1", sample_fps=1, clock=clock, opener=lambda url: stream, timeout=1)
+    assert src.drain  # the default for RTSP and MJPEG
+    stream.push(shade(1))
+    assert int(src.read().image[0, 0, 0]) == 1 and src.health == Health.ONLINE
+    stream.push(*[shade(n) for n in range(2, 27)])  # a second of a 25 fps stream arrives meanwhile
+    wait_until(lambda: stream.reads == 26)
+    clock.now = 1.0
+    frame = src.read()
+    assert int(frame.image[0, 0, 0]) == 26 and frame.index == 1  # the newest, not frame 2 from the buffer
+    assert threading.get_ident() not in stream.thread_ids  # OpenCV is read on the reader thread only
+    stream.push(shade(27))
+    wait_until(lambda: stream.reads == 27)
+    clock.now = 1.5
+    assert src.read() is None  # not due: 1 frame per second
+    clock.now = 2.0
+    assert int(src.read().image[0, 0, 0]) == 27
+    src.close()
+    stream.push(shade(28))  # the camera's next frame: the reader sees it was stopped and releases
+    wait_until(lambda: stream.released)
+
+
+def test_drained_stream_errors_and_stalls_keep_health_and_back_off():
+    clock = Clock()
+    streams = [FakeStream(opened=False), FakeStream(), FakeStream(), FakeStream(), FakeStream()]
+    opened = []
+
+    def opener(url):
+        opened.append(clock.now)
+        return streams[len(opened) - 1]
+
+    src = LiveSource(
+        "http://cam.example/video.mjpg",
+        kind="mjpeg",
+        clock=clock,
+        opener=opener,
+        timeout=0.2,
+        backoff=Backoff(initial=1, factor=2, maximum=8, offline_after=3),
+    )
+    assert src.read() is None and src.health == Health.RECONNECTING and "cannot open" in src.last_error
+    clock.now = 1.0
+    streams[1].push(shade(5), cv2.error("decoder"))
+    assert int(src.read().image[0, 0, 0]) == 5 and src.health == Health.ONLINE and src.failures == 0
+    clock.now = 2.0
+    assert src.read() is None and "decoder" in src.last_error and src.health == Health.RECONNECTING
+    wait_until(lambda: streams[1].released)  # the reader thread released the broken capture
+    clock.now = 2.5
+    assert src.read() is None and len(opened) == 2  # waiting out the 1 s back-off
+    clock.now = 3.0
+    assert src.read() is None and "no new frame" in src.last_error  # stalled: opened, nothing comes
+    assert src.health == Health.RECONNECTING and src.failures == 2
+    wait_until(lambda: streams[2].released)
+    clock.now = 5.0
+    assert src.read() is None and src.health == Health.OFFLINE and src.failures == 3
+    clock.now = 9.0
+    streams[4].push(shade(9))
+    assert (
+        int(src.read().image[0, 0, 0]) == 9
+        and src.health == Health.ONLINE
+        and opened == [0.0, 1.0, 3.0, 5.0, 9.0]
+    )
+    src.close()
+    streams[4].push(shade(10))
+    wait_until(lambda: streams[4].released)
