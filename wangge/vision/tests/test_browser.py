@@ -3,6 +3,7 @@ generated video through the real analysis tick beforehand; the people detector i
 of helpers.py)."""
 
 import os
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -96,3 +97,30 @@ def test_admin_draws_a_zone_by_clicking_the_picture(watched, browser_page):  # n
     assert [[round(x / 10) * 10, round(y / 10) * 10] for x, y in zone.polygon] == [[220, 20], [310, 20], [310, 120]]
     vendor = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
     page.screenshot(path=str(ARTIFACTS / f"vision-zone-editor-{vendor}.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_readme_screenshots_of_the_wall_and_the_alert_review_in_chinese(watched, browser_page):  # noqa: F811
+    """The README's pictures (Chinese UI, the generated street video). Written to test-artifacts/; with
+    WANGGE_DOCS_SCREENSHOTS=docs they replace docs/vision-wall.png and docs/vision-alert.png."""
+    page, base = browser_page, watched["base"]
+    out = Path(os.environ.get("WANGGE_DOCS_SCREENSHOTS") or ARTIFACTS)
+    out.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_username", "op")
+    page.fill("#id_password", "pw-op-1")
+    page.click("button[type=submit].primary")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.goto(base + "/vision/")
+    card = page.locator(f"article.camera-card[data-camera='{watched['camera'].pk}']")
+    expect(card.locator("svg.frame polygon.zone")).to_have_count(1)
+    expect(page.locator("body")).not_to_contain_text("Log out")  # Chinese, not the English fallback
+    page.screenshot(path=str(out / "vision-wall.png"))
+    page.goto(base + f"/vision/alerts/{watched['alert'].pk}/")
+    expect(page.locator("#alert-peak")).to_have_text("7")
+    page.wait_for_function("() => document.querySelector('#evidence').complete")
+    page.screenshot(path=str(out / "vision-alert.png"), full_page=True)
+    for name in ("vision-wall.png", "vision-alert.png"):
+        data = (out / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, name
