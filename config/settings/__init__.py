@@ -229,9 +229,12 @@ WANGGE_DEDUPE_ASK = float(os.environ.get("WANGGE_DEDUPE_ASK", "0.5"))
 # Floods: at most N reports per window from one anonymous source (IP) or API token; 429 beyond.
 WANGGE_INTAKE_RATE = os.environ.get("WANGGE_INTAKE_RATE", "20/600")
 # The same content from the same source within this many seconds is one report, not two.
+WANGGE_INTAKE_REPEAT_SECONDS = int(os.environ.get("WANGGE_INTAKE_REPEAT_SECONDS", "120"))
 # Cases the public Open311 listing never shows (major or minor category codes): disputes and public security.
 WANGGE_PUBLIC_HIDDEN_CATEGORIES = env_list("WANGGE_PUBLIC_HIDDEN_CATEGORIES", "SJ08")
-WANGGE_INTAKE_REPEAT_SECONDS = int(os.environ.get("WANGGE_INTAKE_REPEAT_SECONDS", "120"))
+# Whether Open311 publishes the reporters' own photos of public requests as their media_url (as FixMyStreet
+# shows report photos); off: only a URL the client sent is given back and /open311/v2/media/ serves nothing.
+WANGGE_OPEN311_PUBLIC_PHOTOS = env_bool("WANGGE_OPEN311_PUBLIC_PHOTOS", True)
 
 LOGGING = {
     "version": 1,

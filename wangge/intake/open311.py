@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, time
 from functools import wraps
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -253,6 +254,9 @@ def request_detail(request: HttpRequest, fmt: str, service_request_id: str):
 
 
 def _photo_url(request: HttpRequest):
+    if not settings.WANGGE_OPEN311_PUBLIC_PHOTOS:
+        return None
+
     def url(case, photo) -> str:
         return request.build_absolute_uri(reverse("open311:media", kwargs={"service_request_id": case.code,
                                                                            "photo_id": photo.pk}))

@@ -348,7 +348,10 @@ def _report_photos() -> QuerySet[Attachment]:
 
 
 def media_get(*, service_request_id: str, photo_id: int) -> Attachment:
-    """A reporter's photo of a publicly listed request, for the media_url that GET service_requests gives."""
+    """A reporter's photo of a publicly listed request, for the media_url that GET service_requests gives
+    (none while WANGGE_OPEN311_PUBLIC_PHOTOS is off)."""
+    if not settings.WANGGE_OPEN311_PUBLIC_PHOTOS:
+        raise NotFound(_("No such media."), code="media_not_found")
     cases = _public_cases().filter(code=(service_request_id or "").strip())
     photo = _report_photos().filter(pk=photo_id, case__in=cases.values("pk")).first()
     if photo is None:

@@ -523,3 +523,29 @@ def test_the_migration_keeps_older_open311_media_urls_as_references(client, o311
     assert Report.objects.get(reporter_user=o311["app"]).media_url == FLICKR
     typed.refresh_from_db()
     assert typed.media_url == ""
+
+
+def test_reporters_photos_are_not_published_when_the_street_turns_them_off(client, o311, settings):
+    """WANGGE_OPEN311_PUBLIC_PHOTOS=false: no photo becomes a media_url and the media URL serves nothing; a URL the
+    client sent is still given back."""
+    from wangge.cases.models import Attachment
+    from wangge.core.images import clean_image
+    from wangge.intake.tests.test_services import png
+
+    pt = place(3)
+    report, _ = intake.report_submit(jurisdiction=o311["j"], channel="resident", description="路灯不亮，晚上很黑",
+                                     lon=pt.x, lat=pt.y, category_code="SJ0301", photos=[clean_image(png())],
+                                     source_key="ip-photo")
+    photo = Attachment.objects.get(case=report.case, kind="report")
+    url = f"{BASE}/media/{report.case.code}/{photo.pk}"
+    assert client.get(url).status_code == 200
+    settings.WANGGE_OPEN311_PUBLIC_PHOTOS = False
+    assert client.get(f"{BASE}/requests/{report.case.code}.json").json()[0]["media_url"] is None
+    listed = {r["service_request_id"]: r for r in client.get(f"{BASE}/requests.json").json()}
+    assert listed[report.case.code]["media_url"] is None
+    refused = client.get(url)
+    assert refused.status_code == 404 and b"No such media." in refused.content
+    sent = client.post(f"{BASE}/requests.json", spec_example(o311["key"]))
+    assert sent.status_code == 201
+    code = sent.json()[0]["service_request_id"]
+    assert client.get(f"{BASE}/requests/{code}.json").json()[0]["media_url"] == FLICKR
