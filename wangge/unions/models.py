@@ -7,6 +7,7 @@ fragment) is seen in full only by the staff of the union concerned; every export
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wangge.core.models import Jurisdiction
@@ -150,6 +151,8 @@ class CodeRequestLock(models.Model):
     writes the new one, so two requests at the same moment cannot both pass the hourly limits."""
 
     key = models.CharField(max_length=64, unique=True)
+    # Purged with the codes after a day: the hourly limits count PhoneConfirmation rows, not these.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("code request lock")

@@ -138,8 +138,12 @@ def _lock_code_requests(*, phone: str, source_key: str) -> None:
     created if new and locked in a fixed order (no deadlock between two requests sharing a phone or sender)."""
     labels = [f"phone:{phone}", *([f"source:{source_key}"] if source_key else [])]
     keys = sorted(hashlib.sha256(f"{settings.SECRET_KEY}|sms-lock|{label}".encode()).hexdigest() for label in labels)
-    CodeRequestLock.objects.bulk_create([CodeRequestLock(key=k) for k in keys], ignore_conflicts=True)
-    list(CodeRequestLock.objects.select_for_update().filter(key__in=keys).order_by("key").values_list("id", flat=True))
+    for _attempt in range(3):  # a purge may delete an old row between the insert and the lock: insert it again
+        CodeRequestLock.objects.bulk_create([CodeRequestLock(key=k) for k in keys], ignore_conflicts=True)
+        locked = CodeRequestLock.objects.select_for_update().filter(key__in=keys).order_by("key")
+        if len(list(locked.values_list("id", flat=True))) == len(keys):
+            return
+    raise Conflict(_("Too many code requests at the same moment; try again."), code="code_request_busy")
 
 
 def phone_confirmation_start(*, phone: str, purpose: str, source_key: str = "", label: str = "") -> PhoneConfirmation:
@@ -229,7 +233,9 @@ def phone_confirmation_purge(*, older_than: timedelta = timedelta(days=1)) -> in
     """Delete codes older than `older_than` (they hold phone numbers of people who may never have joined).
     Keep at least an hour so the per-hour limits still see them. Returns how many were deleted."""
     older_than = max(older_than, timedelta(hours=1))
-    deleted, _by_model = PhoneConfirmation.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    cutoff = timezone.now() - older_than
+    deleted, _by_model = PhoneConfirmation.objects.filter(created_at__lt=cutoff).delete()
+    CodeRequestLock.objects.filter(created_at__lt=cutoff).delete()  # recreated on the next request
     return deleted
 
 
