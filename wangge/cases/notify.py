@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 from wangge.accounts.models import Role, User
 from wangge.cases.models import Case, CaseEvent, Notification
 from wangge.cases.workflow import ACTIONS
+from wangge.core.rows import insert_values
 
 logger = logging.getLogger("wangge.notify")
 
@@ -83,8 +84,6 @@ def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[int]:
     """Notify the audience of each (case, event) just written: one recipients query per distinct audience, one
     insert for all the rows (plain rows, no model instances: imports notify thousands at once), one outbound task for
     them all. Call it inside the transaction that wrote the events. The new notifications' ids."""
-    from wangge.cases.services import insert_values  # services imports this module
-
     rows, audiences, now = [], {}, timezone.now()
     for case, event in pairs:
         audience = AUDIENCE.get(event.action)

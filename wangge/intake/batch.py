@@ -27,6 +27,7 @@ from wangge.cases import services as cases
 from wangge.cases.models import Case, Category, Channel
 from wangge.core.errors import ApplicationError, Conflict
 from wangge.core.models import Jurisdiction
+from wangge.core.rows import insert_rows, instance_builder
 from wangge.intake.models import CategorySource, Report, ReportStatus, TriageReason
 from wangge.intake.services import (
     PUBLIC_CHANNELS,
@@ -223,7 +224,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
                 .values_list("source_key").annotate(n=Count("id")).values_list("source_key", "n")) if sources else {}
 
     is_rider = channel == Channel.RIDER
-    new_report = cases.instance_builder(Report)
+    new_report = instance_builder(Report)
     reports: list[tuple[_Item, Report]] = []
     for it in fresh:
         answer = seen(it)  # the same report earlier in this batch
@@ -257,7 +258,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
 
     _file_batch(jurisdiction, [(it, r) for it, r in reports if not r.triage_reasons], actor=actor, context=context, out=out)
     written = [r for it, r in reports if out[it.i].report is r]
-    cases.insert_rows(Report, written)
+    insert_rows(Report, written)
     return out
 
 

@@ -29,9 +29,9 @@ from django.utils import timezone
 
 from wangge.accounts.models import Role
 from wangge.cases.models import CaseEvent, Category, Channel
-from wangge.cases.services import insert_rows, instance_builder, update_rows
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from wangge.core.models import Jurisdiction
+from wangge.core.rows import insert_rows, instance_builder, update_rows
 from wangge.intake import hotline
 from wangge.intake.hotline_models import (
     HotlineImport,

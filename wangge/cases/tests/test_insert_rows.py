@@ -1,4 +1,5 @@
-"""`insert_rows`, the batch paths' writer (imports): the same rows `bulk_create` writes, each instance given its id."""
+"""`core.rows` (`insert_rows`, `instance_builder`), the batch paths' writers (imports), on cases and their events: the same
+rows `bulk_create` writes, each instance given its id. Here for the case fixtures."""
 
 import uuid
 from datetime import timedelta
@@ -6,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from wangge.cases.models import Case, CaseEvent
-from wangge.cases.services import insert_rows, instance_builder
+from wangge.core.rows import insert_rows, instance_builder
 
 AT = timezone.now() - timedelta(hours=1)
 SKIP = {"id", "code", "idempotency_key", "tracking_token", "created_at", "updated_at"}

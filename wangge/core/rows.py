@@ -1,0 +1,229 @@
+"""Generic row writers for batch paths (imports): INSERT and UPDATE from plain tuples, and model instances built
+without `Model.__init__`'s per-field work. Nothing here checks or decides anything: the callers (the owning app's
+services) built the rows. Moved from `cases.services`, which keeps only case-domain logic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
+
+# Plain types whose Python value is what the database adapter takes: no per-value conversion needed.
+_AS_IS = (models.CharField, models.TextField, models.IntegerField, models.FloatField, models.BooleanField)
+
+
+def _converter(field):
+    """How a column's non-NULL values become what the adapter takes, prepared once per column: None when they are
+    already (strings, numbers, foreign keys), else a function. Aware datetimes, UUIDs and JSON go straight to
+    what the backend's adaptation makes of them (as `get_db_prep_save` does, without its checks per value)."""
+    if isinstance(field, models.ForeignKey):
+        return (
+            _converter(field.target_field) if not isinstance(field.target_field, models.AutoField) else None
+        )
+    if isinstance(field, _AS_IS) and not isinstance(field, models.AutoField):
+        return None
+    if isinstance(field, models.UUIDField):
+        if connection.features.has_native_uuid_field:
+            return lambda value: (
+                value if isinstance(value, uuid.UUID) else field.get_db_prep_save(value, connection)
+            )
+        return lambda value: (
+            value.hex if isinstance(value, uuid.UUID) else field.get_db_prep_save(value, connection)
+        )
+    if isinstance(field, models.JSONField):
+        adapt, encoder = connection.ops.adapt_json_value, field.encoder
+        return lambda value: adapt(value, encoder)
+    if isinstance(field, models.DateTimeField):
+        # An aware datetime: what get_db_prep_save makes of it (PostgreSQL: itself; SQLite: naive UTC as text),
+        # without its checks per value.
+        if connection.vendor == "postgresql":
+
+            def utc(value):
+                if type(value) is datetime and value.utcoffset() is not None:
+                    return value
+                return field.get_db_prep_save(value, connection)
+        elif connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone is UTC:
+
+            def utc(value):
+                if type(value) is datetime and value.utcoffset() is not None:
+                    return str(value.astimezone(UTC).replace(tzinfo=None))
+                return field.get_db_prep_save(value, connection)
+        else:  # pragma: no cover - other backends
+            return lambda value: field.get_db_prep_save(value, connection)
+        return utc
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _columns(model, names: list[str] | None = None) -> tuple[list, list]:
+    """The concrete columns an INSERT (names None: all but an auto primary key) or an UPDATE writes, with their
+    converters."""
+    meta = model._meta
+    pk = meta.pk
+    if names is None:
+        fields = [
+            f
+            for f in meta.local_concrete_fields
+            if (f is not pk or not isinstance(pk, models.AutoField)) and not getattr(f, "generated", False)
+        ]
+    else:
+        fields = [meta.get_field(name) for name in names]
+    return fields, [_converter(f) for f in fields]
+
+
+def _values(obj, spec: list[tuple]) -> list:
+    """One row's values by `_spec`: `pre_save` where the field needs it (auto_now / auto_now_add), the others as set."""
+    d = obj.__dict__
+    row = []
+    for f, attname, c, auto in spec:
+        value = f.pre_save(obj, True) if auto else d[attname] if attname in d else getattr(obj, attname)
+        row.append(value if c is None or value is None else c(value))
+    return row
+
+
+def _spec(fields: list, convert: list, *, add: bool) -> list[tuple]:
+    plain = (
+        models.Field.pre_save,
+        models.DateField.pre_save,
+        models.DateTimeField.pre_save,
+    )  # as set but for auto_now
+    return [
+        (
+            f,
+            f.attname,
+            c,
+            add
+            and (
+                getattr(f, "auto_now", False)
+                or getattr(f, "auto_now_add", False)
+                or type(f).pre_save not in plain
+            ),
+        )
+        for f, c in zip(fields, convert, strict=True)
+    ]
+
+
+def instance_builder(model):
+    """A function that builds `model(**kwargs)` as `Model.__init__` does for keyword arguments, without its per-field
+    work (a third of an import's instance building): the plain defaults computed once, callable ones (uuid4, dict,
+    list, tracking codes) per instance, a foreign key given as an instance stored as its id with the instance cached,
+    as its descriptor does. Only where no pre_init / post_init receiver listens to the model (else Model.__init__)."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model
+    concrete = model._meta.concrete_fields
+    static = {f.attname: f.get_default() for f in concrete if not (f.has_default() and callable(f.default))}
+    fresh = [(f.attname, f.default) for f in concrete if f.has_default() and callable(f.default)]
+    relations = {f.name: (f.attname, f.target_field.attname) for f in concrete if f.is_relation}
+    attnames = {f.attname for f in concrete}
+
+    def build(**kwargs):
+        obj = model.__new__(model)
+        d = obj.__dict__
+        d.update(static)
+        for attname, default in fresh:
+            d[attname] = default()
+        state = d["_state"] = ModelState()
+        for name, value in kwargs.items():
+            relation = relations.get(name)
+            if relation is not None:
+                d[relation[0]] = None if value is None else getattr(value, relation[1])
+                state.fields_cache[name] = value
+            elif name in attnames:
+                d[name] = value
+            else:
+                raise TypeError(f"{model.__name__}() got an unexpected keyword argument {name!r}")
+        return obj
+
+    return build
+
+
+def insert_rows(model, objs: list, *, ids: bool = True) -> None:
+    """INSERT model instances from plain tuples: the batch paths' writer for their hot rows (cases, events,
+    reports, orders, notifications), where `bulk_create`'s per-value SQL compilation was most of an import's time.
+    Every concrete column but the auto primary key, `pre_save` applied (auto_now and the like), values as each field
+    prepares them (JSON, UUIDs, datetimes per backend; plain strings, numbers and foreign keys as they are). With
+    `ids`, one multi-row INSERT … RETURNING per batch (as `bulk_create` does, rows answered in order) sets each
+    instance's pk; without, one executemany. Nothing here checks or decides anything: the callers built the rows."""
+    if not objs:
+        return
+    meta = model._meta
+    # A related object given before it had its id (an event built with its new case): its id now, as save() does.
+    late = [f for f in meta.local_concrete_fields if f.is_relation and f.many_to_one]
+    fields, convert = _columns(model)
+    spec = _spec(fields, convert, add=True)
+    rows = []
+    for obj in objs:
+        for f in late:
+            if getattr(obj, f.attname) is None and f.is_cached(obj):
+                related = f.get_cached_value(obj)
+                if related is not None:
+                    setattr(obj, f.attname, related.pk)
+        rows.append(_values(obj, spec))
+    got = _insert(model, fields, rows, ids=ids)
+    if ids:
+        for obj, new_id in zip(objs, got, strict=True):
+            obj.pk = new_id
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
+def _insert(model, fields: list, rows: list[list], *, ids: bool) -> list:
+    """The INSERT itself: rows in the database's form, in `fields` order. With `ids`, one multi-row INSERT …
+    RETURNING per batch (rows answered in order, as `bulk_create` relies on): their ids; else one executemany."""
+    meta, qn = model._meta, connection.ops.quote_name
+    if (
+        ids and not connection.features.can_return_rows_from_bulk_insert
+    ):  # pragma: no cover - SQLite before 3.35
+        raise RuntimeError("insert_rows needs INSERT … RETURNING (SQLite 3.35+ or PostgreSQL).")
+    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "  # noqa: S608 - names from the model
+    one = f"({', '.join(['%s'] * len(fields))})"
+    out: list = []
+    with connection.cursor() as cursor:
+        if not ids:
+            cursor.executemany(head + one, rows)
+            return out
+        size = max(1, min(len(rows), connection.ops.bulk_batch_size(fields, rows)))
+        for start in range(0, len(rows), size):
+            part = rows[start : start + size]
+            cursor.execute(
+                f"{head}{', '.join([one] * len(part))} RETURNING {qn(meta.pk.column)}",
+                [v for row in part for v in row],
+            )
+            got = cursor.fetchall()
+            if len(got) != len(part):  # pragma: no cover - the database answers every row
+                raise RuntimeError(f"{meta.db_table}: {len(got)} ids for {len(part)} rows.")
+            out.extend(new_id for (new_id,) in got)
+    return out
+
+
+def insert_values(model, names: list[str], rows: list[list], *, ids: bool = True) -> list:
+    """INSERT plain rows without model instances: `rows` hold the fields `names` (attnames' values: ids for foreign
+    keys) in Python form, converted here once per column type as `insert_rows` does. No `pre_save`: the caller gives
+    every value (auto_now ones included). The new ids in order with `ids`."""
+    if not rows:
+        return []
+    fields, convert = _columns(model, names)
+    if any(c is not None for c in convert):
+        rows = [
+            [v if c is None or v is None else c(v) for v, c in zip(row, convert, strict=True)] for row in rows
+        ]
+    return _insert(model, fields, rows, ids=ids)
+
+
+def update_rows(model, objs: list, names: list[str]) -> None:
+    """UPDATE these columns of saved instances by primary key, their values as set (no `pre_save`, as `bulk_update`):
+    one executemany, where `bulk_update` builds a CASE per column and row. Nothing checked or decided here."""
+    if not objs or not names:
+        return
+    fields, convert = _columns(model, names)
+    meta, qn = model._meta, connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {', '.join(f'{qn(f.column)} = %s' for f in fields)} "  # noqa: S608 - names from the model
+        f"WHERE {qn(meta.pk.column)} = %s"
+    )
+    spec = _spec(fields, convert, add=False)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[*_values(obj, spec), obj.pk] for obj in objs])
