@@ -400,8 +400,9 @@ def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft]) -> 
     if not drafts:
         return []
     keys = {d.idempotency_key for d in drafts if d.idempotency_key}
+    # Unordered: with the model's ordering SQLite walks the street's cases newest first instead of the key's index.
     existing = {c.idempotency_key: c for c in Case.objects.filter(jurisdiction=jurisdiction, idempotency_key__in=keys)
-                .select_related("category")} if keys else {}
+                .select_related("category").order_by()} if keys else {}
     categories = {c.code: c for c in Category.objects.filter(
         jurisdiction=jurisdiction, code__in={d.category_code for d in drafts}, parent__isnull=False, active=True)}
     located: list[dict | None] = [None] * len(drafts)
