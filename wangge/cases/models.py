@@ -63,6 +63,17 @@ class Category(models.Model):
         return f"{self.code} {self.name}"
 
 
+# The stage whose clock is running, as the case page names it next to the deadline.
+SLA_STAGE_LABELS = {"sign": _("signing for"), "handle": _("handling"), "verify": _("verification")}
+RATING_LABELS = {"satisfied": _("Satisfied"), "basically_satisfied": _("Basically satisfied"),
+                 "unsatisfied": _("Unsatisfied")}
+
+
+def actor_display(label: str) -> str:
+    """An event's stored actor label for people to read: the sweep, routing and other jobs act as "system"."""
+    return str(_("the system")) if label == "system" else label
+
+
 class Case(models.Model):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="cases")
     code = models.CharField(_("code"), max_length=32)
@@ -140,6 +151,14 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def sla_stage_label(self) -> str:
+        return str(SLA_STAGE_LABELS.get(self.sla_stage, self.sla_stage))
+
+    @property
+    def rating_label(self) -> str:
+        return str(RATING_LABELS.get(self.rating, self.rating))
 
 
 class CaseEvent(models.Model):

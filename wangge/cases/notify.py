@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from wangge.accounts.models import Role, User
-from wangge.cases.models import Case, CaseEvent, Notification
+from wangge.cases.models import Case, CaseEvent, Notification, actor_display
 from wangge.cases.workflow import ACTIONS
 from wangge.core.rows import insert_values
 
@@ -92,7 +92,7 @@ def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[int]:
         key = _audience_key(case, audience)
         if key not in audiences:
             audiences[key] = sorted(recipient_ids(case, audience))
-        message = f"{case.code} · {ACTIONS[event.action].label} · {event.actor_label}"
+        message = f"{case.code} · {ACTIONS[event.action].label} · {actor_display(event.actor_label)}"
         if event.reason:
             message += f": {event.reason[:120]}"
         message = message[:300]

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from wangge.accounts.models import Role
-from wangge.cases.models import Case, Category, Notification
+from wangge.cases.models import Case, Category, Notification, actor_display
 from wangge.cases.workflow import ACTIONS, State
 from wangge.core.errors import NotFound
 from wangge.core.models import Jurisdiction
@@ -95,7 +95,7 @@ def queue(*, user, jurisdiction: Jurisdiction, state: str | None = None, grid: s
 def timeline(*, case: Case) -> list[dict]:
     return [
         {"seq": e.seq, "action": e.action, "label": str(ACTIONS[e.action].label), "from": e.from_state, "to": e.to_state,
-         "to_label": str(State(e.to_state).label) if e.to_state else "", "actor": e.actor_label, "at": e.at,
+         "to_label": str(State(e.to_state).label) if e.to_state else "", "actor": actor_display(e.actor_label), "at": e.at,
          "reason": e.reason, "payload": e.payload, "attachments": [a.pk for a in e.attachments.all()]}
         for e in case.events.prefetch_related("attachments").order_by("seq")
     ]

@@ -8,7 +8,7 @@ from django.db import NotSupportedError
 from django.db.models import F, Lookup, QuerySet
 from django.utils.translation import gettext as _
 
-from wangge.cases.models import Case, CaseEvent
+from wangge.cases.models import RATING_LABELS, Case, CaseEvent, Channel
 from wangge.core.errors import NotFound
 from wangge.core.models import Jurisdiction
 from wangge.grids.models import Department
@@ -16,7 +16,6 @@ from wangge.intake.models import Report, ReportStatus
 from wangge.routing import dedupe
 
 _LONG_DIGITS = re.compile(r"\d{7,}")
-RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
 def public_jurisdiction(*, code: str | None = None) -> Jurisdiction:
@@ -112,7 +111,7 @@ def _step(event: CaseEvent, departments: dict[int, str]) -> str | None:
         case "close":
             return _("Closed (办结)")
         case "evaluate":
-            return _("Rated: %(rating)s") % {"rating": RATING_LABELS.get(p.get("rating"), p.get("rating"))}
+            return _("Rated: %(rating)s") % {"rating": RATING_LABELS.get(p.get("rating"), p.get("rating", ""))}
         case "reopen":
             return _("Reopened after the rating")
     return None  # internal steps (supervision, SLA marks, requests) are not public
@@ -152,7 +151,8 @@ def intake_summary(*, jurisdiction: Jurisdiction, days: int = 30) -> dict:
     from django.utils import timezone
 
     recent = Report.objects.filter(jurisdiction=jurisdiction, created_at__gte=timezone.now() - timedelta(days=days))
-    channels = list(recent.values("channel").annotate(n=Count("id")).order_by("-n"))
+    channels = [{**c, "label": Channel(c["channel"]).label if c["channel"] in Channel.values else c["channel"]}
+                for c in recent.values("channel").annotate(n=Count("id")).order_by("-n")]
     riders = list(recent.filter(is_rider=True).values("rider_platform", "rider_station")
                   .annotate(n=Count("id"), filed=Count("id", filter=~Q(status=ReportStatus.REJECTED)))
                   .order_by("-n", "rider_platform")[:50])

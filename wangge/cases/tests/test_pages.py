@@ -88,3 +88,32 @@ def test_notifications_page(loop, new_case):
     assert new_case.code in h.get("/notifications/").content.decode()
     h.post("/notifications/")
     assert h.get("/notifications/count/").content.decode() == ""
+
+
+def test_case_page_names_the_clock_stage_the_rating_and_the_system_in_the_readers_language(loop):
+    """Not the stored codes ("sign", "satisfied", "system"): the operator's wall reads words, in their language."""
+    from wangge.cases.models import Notification
+    from wangge.cases.services import case_act, case_report
+
+    u = loop["users"]
+    p = metres(100, 300, 101, 301).centroid
+    case, _ = case_report(jurisdiction=loop["j"], actor=None, channel="video", category_code="SJ0101",
+                          description="自动上报", lon=p.x, lat=p.y)
+    c = login(u["operator"])
+    c.cookies["django_language"] = "en"
+    assert "<b>the system</b> · Report" in c.get(f"/cases/{case.code}/").content.decode()
+    notices = list(Notification.objects.filter(case=case, kind="report").values_list("message", flat=True))
+    assert notices and not any(m.endswith(" · system") for m in notices), notices
+    case_act(case_id=case.pk, actor=u["operator"], action="accept")
+    case_act(case_id=case.pk, actor=u["operator"], action="dispatch",
+             payload={"lead_department_id": loop["departments"]["urban"].pk})
+    assert "(signing for)</dd>" in c.get(f"/cases/{case.code}/").content.decode()
+    case_act(case_id=case.pk, actor=u["handler"], action="sign")
+    case_act(case_id=case.pk, actor=u["handler"], action="feedback", reason="已清运")
+    case_act(case_id=case.pk, actor=u["worker"], action="verify_pass")
+    case_act(case_id=case.pk, actor=u["operator"], action="close")
+    case_act(case_id=case.pk, actor=u["operator"], action="evaluate", payload={"rating": "basically_satisfied"})
+    html = c.get(f"/cases/{case.code}/").content.decode()
+    assert "<dd>Basically satisfied</dd>" in html and "basically_satisfied</dd>" not in html
+    c.cookies["django_language"] = "zh-hans"
+    assert "<dd>基本满意</dd>" in c.get(f"/cases/{case.code}/").content.decode()
