@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Role
@@ -106,7 +107,13 @@ def nearby_partial(request):
 def track_page(request):
     form = TrackForm(request.GET or None)
     if form.is_valid():
-        return redirect("intake:follow", code=form.cleaned_data["code"].strip().upper())
+        code = form.cleaned_data["code"].strip().upper()
+        try:
+            services.report_by_code(code=code)
+        except NotFound:  # a mistyped code stays in the form to correct, not a dead-end 404 page
+            form.add_error("code", _("No report has this tracking code. Check it and try again."))
+            return render(request, "intake/track.html", {"form": form}, status=404)
+        return redirect("intake:follow", code=code)
     return render(request, "intake/track.html", {"form": form})
 
 

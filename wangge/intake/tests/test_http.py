@@ -131,6 +131,7 @@ def test_triage_is_for_operators_and_settles_in_one_click(street):
     op = logged_in(users["operator"])
     page = op.get("/triage/").content.decode()
     assert "<td>美团</td><td>长寿路站</td><td>1</td>" in page  # the riders' contribution is counted
+    assert "<td>外卖/快递小哥</td><td>1</td>" in page and "<td>rider</td>" not in page  # channels by name
     assert report.tracking_code in page and "13911112222" in page  # the operator sees the reporter in full
     listed = op.get("/api/v1/triage").json()
     assert listed["count"] == 1 and listed["items"][0]["reasons"] == ["unlocated"]
@@ -180,3 +181,14 @@ def test_a_database_too_busy_to_write_is_a_503_to_retry_never_a_500(street, monk
     assert api.status_code == 503 and api.json()["code"] == "busy" and api["Retry-After"] == "5"
     page = Client().post("/report/", {"description": "路灯不亮了", "lon": IN_A.x, "lat": IN_A.y, "idempotency_key": "b-1"})
     assert page.status_code == 503 and page["Retry-After"] == "5"
+
+
+def test_a_mistyped_tracking_code_stays_in_the_form_with_the_reason(street):
+    r = api_report(Client())
+    code = r.json()["tracking_code"]
+    assert Client().get("/r/", {"code": code.lower()})["Location"] == f"/r/{code}/"
+    c = Client()
+    c.cookies["django_language"] = "en"
+    wrong = c.get("/r/", {"code": "ZZZZ-ZZZ9"})
+    html = wrong.content.decode()
+    assert wrong.status_code == 404 and "No report has this tracking code" in html and 'value="ZZZZ-ZZZ9"' in html
