@@ -68,7 +68,8 @@ def merge_report_page(request):
     if not request.user.is_jurisdiction_wide:
         raise DjangoPermissionDenied("The merge report is for the operations centre, leaders and administrators.")
     report = selectors.merge_report(jurisdiction=_jurisdiction(request))
-    return render(request, "grids/merge_report.html", {"report": report})
+    layer_names = {layer["code"]: layer["name"] for layer in report["layers"]}
+    return render(request, "grids/merge_report.html", {"report": report, "layer_names": layer_names})
 
 
 @login_required

@@ -53,6 +53,7 @@ def test_card_partial_scoped(people):
 def test_merge_report_page(people):
     html = login(people["leader"]).get("/merge/").content.decode()
     assert "多格合一报告" in html and "网格重叠" in html and "碎片" in html
+    assert "<td>城管网格</td>" in html and "<td>urban</td>" not in html  # a sliver's layer by its name
     assert login(people["worker"]).get("/merge/").status_code == 403
 
 
