@@ -11,6 +11,8 @@ import warnings
 from dataclasses import dataclass
 from io import BytesIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from wangge.core.errors import ApplicationError
@@ -23,35 +25,34 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct
 
 # Leading bytes -> (description, is an image format we refuse rather than "not an image").
 _SIGNATURES: list[tuple[bytes, int, str, bool]] = [
-    (b"\xff\xd8\xff", 0, "a JPEG image", True),
-    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image", True),
-    (b"WEBP", 8, "a WebP image", True),
-    (b"GIF8", 0, "a GIF image", True),
-    (b"BM", 0, "a BMP image", True),
-    (b"II*\x00", 0, "a TIFF image", True),
-    (b"MM\x00*", 0, "a TIFF image", True),
-    (b"ftypheic", 4, "a HEIC image", True),
-    (b"ftypheix", 4, "a HEIC image", True),
-    (b"ftypmif1", 4, "a HEIF image", True),
-    (b"ftypavif", 4, "an AVIF image", True),
-    (b"\x00\x00\x01\x00", 0, "an ICO icon", True),
-    (b"8BPS", 0, "a Photoshop document", True),
-    (b"\x00\x00\x00\x0cjP  ", 0, "a JPEG 2000 image", True),
-    (b"\xff\x0a", 0, "a JPEG XL image", True),
-    (b"%PDF", 0, "a PDF file", False),
-    (b"PK\x03\x04", 0, "a ZIP archive", False),
-    (b"PK\x05\x06", 0, "a ZIP archive", False),
-    (b"Rar!", 0, "a RAR archive", False),
-    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive", False),
-    (b"\x1f\x8b", 0, "a gzip archive", False),
-    (b"\xd0\xcf\x11\xe0", 0, "an old Microsoft Office document", False),
-    (b"MZ", 0, "a Windows executable", False),
-    (b"\x7fELF", 0, "an ELF executable", False),
-    (b"ftyp", 4, "an MP4/QuickTime video", False),
+    (b"\xff\xd8\xff", 0, N_("a JPEG image"), True),
+    (b"\x89PNG\r\n\x1a\n", 0, N_("a PNG image"), True),
+    (b"WEBP", 8, N_("a WebP image"), True),
+    (b"GIF8", 0, N_("a GIF image"), True),
+    (b"BM", 0, N_("a BMP image"), True),
+    (b"II*\x00", 0, N_("a TIFF image"), True),
+    (b"MM\x00*", 0, N_("a TIFF image"), True),
+    (b"ftypheic", 4, N_("a HEIC image"), True),
+    (b"ftypheix", 4, N_("a HEIC image"), True),
+    (b"ftypmif1", 4, N_("a HEIF image"), True),
+    (b"ftypavif", 4, N_("an AVIF image"), True),
+    (b"\x00\x00\x01\x00", 0, N_("an ICO icon"), True),
+    (b"8BPS", 0, N_("a Photoshop document"), True),
+    (b"\x00\x00\x00\x0cjP  ", 0, N_("a JPEG 2000 image"), True),
+    (b"\xff\x0a", 0, N_("a JPEG XL image"), True),
+    (b"%PDF", 0, N_("a PDF file"), False),
+    (b"PK\x03\x04", 0, N_("a ZIP archive"), False),
+    (b"PK\x05\x06", 0, N_("a ZIP archive"), False),
+    (b"Rar!", 0, N_("a RAR archive"), False),
+    (b"7z\xbc\xaf\x27\x1c", 0, N_("a 7-Zip archive"), False),
+    (b"\x1f\x8b", 0, N_("a gzip archive"), False),
+    (b"\xd0\xcf\x11\xe0", 0, N_("an old Microsoft Office document"), False),
+    (b"MZ", 0, N_("a Windows executable"), False),
+    (b"\x7fELF", 0, N_("an ELF executable"), False),
+    (b"ftyp", 4, N_("an MP4/QuickTime video"), False),
 ]
-_TEXT_PREFIXES = [(b"<svg", "an SVG drawing"), (b"<?xml", "an XML document"),
-                  (b"<!doctype html", "an HTML page"), (b"<html", "an HTML page")]
-_ACCEPTED_TEXT = "JPEG, PNG or WebP"
+_TEXT_PREFIXES = [(b"<svg", N_("an SVG drawing")), (b"<?xml", N_("an XML document")),
+                  (b"<!doctype html", N_("an HTML page")), (b"<html", N_("an HTML page"))]
 
 
 class FileTooLarge(ApplicationError):
@@ -79,7 +80,7 @@ def describe(data: bytes) -> tuple[str, bool]:
     for prefix, label in _TEXT_PREFIXES:
         if head.startswith(prefix):
             return label, prefix == b"<svg"
-    return "unknown data", False
+    return N_("unknown data"), False
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
@@ -88,12 +89,14 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     width, height = img.size
     if max(width, height) > MAX_SIDE or min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height):
         raise ApplicationError(
-            f"The image is {width}×{height} pixels: a photo is between {MIN_SIDE} and {MAX_SIDE:,} pixels a side and at "
-            f"most {MAX_ASPECT} times as long as it is wide.",
+            _("The image is %(width)s×%(height)s pixels: a photo is between %(min)s and %(max)s pixels a side and at "
+              "most %(aspect)s times as long as it is wide.")
+            % {"width": width, "height": height, "min": MIN_SIDE, "max": f"{MAX_SIDE:,}", "aspect": MAX_ASPECT},
             code="absurd_dimensions", details={"width": width, "height": height})
     if width * height > max_pixels:
         raise ApplicationError(
-            f"The image is {width}×{height} pixels ({width * height:,}); the limit is {max_pixels:,} pixels.",
+            _("The image is %(width)s×%(height)s pixels (%(pixels)s); the limit is %(max)s pixels.")
+            % {"width": width, "height": height, "pixels": f"{width * height:,}", "max": f"{max_pixels:,}"},
             code="decompression_bomb", details={"width": width, "height": height, "max_pixels": max_pixels})
     return img
 
@@ -102,9 +105,10 @@ def clean_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024, max_pixels: i
                 keep_location: bool = False) -> CleanImage:
     """Check an uploaded photo and return it re-encoded without metadata (or as-is with keep_location)."""
     if not data:
-        raise ApplicationError("The file is empty.", code="empty_file")
+        raise ApplicationError(_("The file is empty."), code="empty_file")
     if len(data) > max_bytes:
-        raise FileTooLarge(f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes.",
+        raise FileTooLarge(_("The file is %(size)s bytes; the limit is %(max)s bytes.")
+                           % {"size": f"{len(data):,}", "max": f"{max_bytes:,}"},
                            details={"size": len(data), "max_bytes": max_bytes})
     try:
         with warnings.catch_warnings():
@@ -113,24 +117,28 @@ def clean_image(data: bytes, *, max_bytes: int = 10 * 1024 * 1024, max_pixels: i
             img = _open(data, max_pixels)  # verify() leaves the image unusable; open afresh
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ApplicationError(f"The image has too many pixels to be decoded safely ({exc}).",
+        raise ApplicationError(_("The image has too many pixels to be decoded safely (%(error)s).") % {"error": exc},
                                code="decompression_bomb") from exc
     except UnidentifiedImageError as exc:
         label, is_image = describe(data)
         if label in ("a JPEG image", "a PNG image", "a WebP image"):
-            raise ApplicationError(f"The file starts like {label} but cannot be read; it is corrupt.",
+            raise ApplicationError(_("The file starts like %(label)s but cannot be read; it is corrupt.")
+                                   % {"label": _(label)},
                                    code="corrupt_image") from exc
         if is_image:
-            raise ApplicationError(f"The file is {label}; only {_ACCEPTED_TEXT} photos are accepted.",
+            raise ApplicationError(_("The file is %(label)s; only JPEG, PNG or WebP photos are accepted.")
+                                   % {"label": _(label)},
                                    code="unsupported_format", details={"detected": label}) from exc
-        raise ApplicationError(f"The file is not an image: it looks like {label}. "
-                               f"Upload a {_ACCEPTED_TEXT} photo.",
+        raise ApplicationError(_("The file is not an image: it looks like %(label)s. Upload a JPEG, PNG or WebP photo.")
+                               % {"label": _(label)},
                                code="not_an_image", details={"detected": label}) from exc
     except _DECODE_ERRORS as exc:
-        raise ApplicationError(f"The image is truncated or corrupt ({exc}).", code="corrupt_image") from exc
+        raise ApplicationError(_("The image is truncated or corrupt (%(error)s).") % {"error": exc},
+                               code="corrupt_image") from exc
 
     if img.format not in ACCEPTED:  # cannot happen with formats=..., but never trust a decoder blindly
-        raise ApplicationError(f"{img.format} images are not accepted; upload a {_ACCEPTED_TEXT} photo.",
+        raise ApplicationError(_("%(format)s images are not accepted; upload a JPEG, PNG or WebP photo.")
+                               % {"format": img.format},
                                code="unsupported_format", details={"detected": img.format})
     content_type, extension = ACCEPTED[img.format]
     had_location = bool(img.getexif().get_ifd(GPS_IFD))

@@ -7,12 +7,21 @@ import zlib
 from io import BytesIO
 
 import pytest
+from django.utils import translation
 from PIL import ExifTags, Image
 
+from wangge.core import images
 from wangge.core.errors import ApplicationError
 from wangge.core.images import CleanImage, FileTooLarge, clean_image, describe
 
 GPS = {1: "N", 2: (31.0, 14.0, 24.0), 3: "E", 4: (121.0, 26.0, 24.0)}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are translated; these tests read the English ones."""
+    with translation.override("en"):
+        yield
 
 
 def noisy(size=(64, 48), mode="RGB", seed=1) -> Image.Image:
@@ -230,3 +239,12 @@ def test_absurd_dimensions_are_refused_by_the_header(size):
     with pytest.raises(ApplicationError) as err:
         clean_image(buf.getvalue())
     assert err.value.code == "absurd_dimensions" and err.value.details["width"] == size[0]
+
+
+def test_refusals_are_said_in_the_readers_language(monkeypatch):
+    """A rider's phone shows the refusal in Chinese: the message and the detected kind go through gettext."""
+    monkeypatch.setattr(images, "_", lambda text: f"«{text}»")
+    error = refused(b"%PDF-1.4 not a photo", "not_an_image")
+    assert error.message.startswith("«The file is not an image") and "«a PDF file»" in error.message
+    assert error.details == {"detected": "a PDF file"}  # the API's details stay machine-readable
+    assert refused(b"", "empty_file").message == "«The file is empty.»"
