@@ -117,6 +117,8 @@ def case_act(request, code: str, verb: str):
     except ApplicationError as exc:
         case.refresh_from_db()
         context = _panel_context(request, case, error=exc.message, status_code=exc.status)
+        # What was typed stays in the form to correct and send again (the photos must be chosen again).
+        context["retry"] = {"action": verb, **{k: data.get(k, "") for k in ("reason", "hours", "comment", "into")}}
         return render(request, "cases/partials/panel.html", context, status=exc.status)
     case.refresh_from_db()
     if not request.htmx:

@@ -117,3 +117,20 @@ def test_case_page_names_the_clock_stage_the_rating_and_the_system_in_the_reader
     assert "<dd>Basically satisfied</dd>" in html and "basically_satisfied</dd>" not in html
     c.cookies["django_language"] = "zh-hans"
     assert "<dd>基本满意</dd>" in c.get(f"/cases/{case.code}/").content.decode()
+
+
+def test_a_refused_action_keeps_what_the_handler_typed(loop, new_case):
+    from wangge.cases.services import case_act
+
+    u = loop["users"]
+    case_act(case_id=new_case.pk, actor=u["operator"], action="accept")
+    case_act(case_id=new_case.pk, actor=u["operator"], action="dispatch",
+             payload={"lead_department_id": loop["departments"]["urban"].pk})
+    case_act(case_id=new_case.pk, actor=u["handler"], action="sign")
+    not_a_photo = SimpleUploadedFile("after.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
+    r = login(u["handler"]).post(f"/cases/{new_case.code}/act/feedback/", HTTP_HX_REQUEST="true", data={
+        "reason": "已清运三车垃圾，现场已冲洗", "version": "4", "photos": [not_a_photo], "photo_kind": "after"})
+    html = r.content.decode()
+    assert r.status_code == 422 and 'role="alert"' in html
+    assert ">已清运三车垃圾，现场已冲洗</textarea>" in html  # only the photo has to be chosen again
+    assert html.count("已清运三车垃圾") == 1  # refilled in the feedback form only
