@@ -4,7 +4,7 @@ transaction, under a row lock, after checking state, role, scope and preconditio
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -55,7 +55,8 @@ def snapshot_of(case: Case) -> Snapshot:
 
 
 def _write_snapshot(case: Case, snap: Snapshot) -> None:
-    for name, value in asdict(snap).items():
+    for name in SNAPSHOT_FIELDS:  # flat fields (tuples of ids at most): no `asdict`, which deep-copies each one
+        value = getattr(snap, name)
         setattr(case, COLUMN.get(name, name), list(value) if isinstance(value, tuple) else value)
     case.is_open = snap.state in OPEN_STATES
 

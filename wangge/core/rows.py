@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection, models
@@ -151,17 +152,38 @@ def insert_rows(model, objs: list, *, ids: bool = True) -> None:
         return
     meta = model._meta
     # A related object given before it had its id (an event built with its new case): its id now, as save() does.
-    late = [f for f in meta.local_concrete_fields if f.is_relation and f.many_to_one]
+    late = [(f.attname, f.name) for f in meta.local_concrete_fields if f.is_relation and f.many_to_one]
     fields, convert = _columns(model)
     spec = _spec(fields, convert, add=True)
+    # The columns in the order plain values, converted values, pre_save ones (the INSERT names them in that order):
+    # the plain ones, most of a row, are read from the instance's __dict__ in one C call.
+    plain = [s for s in spec if not s[3] and s[2] is None]
+    converted = [s for s in spec if not s[3] and s[2] is not None]
+    auto = [s for s in spec if s[3]]
+    fields = [s[0] for s in (*plain, *converted, *auto)]
+    names = [s[1] for s in plain]
+    read = itemgetter(*names) if len(names) > 1 else (lambda d: (d[names[0]],)) if names else (lambda d: ())
     rows = []
     for obj in objs:
-        for f in late:
-            if getattr(obj, f.attname) is None and f.is_cached(obj):
-                related = f.get_cached_value(obj)
-                if related is not None:
-                    setattr(obj, f.attname, related.pk)
-        rows.append(_values(obj, spec))
+        d = obj.__dict__
+        cache = obj._state.fields_cache
+        for attname, name in late:
+            if (
+                cache.get(name) is not None
+                and (d[attname] if attname in d else getattr(obj, attname)) is None
+            ):
+                setattr(obj, attname, cache[name].pk)
+        try:
+            row = [*read(d)]
+        except KeyError:  # a deferred column: read through the instance, as save() would
+            row = [d[a] if a in d else getattr(obj, a) for a in names]
+        for _, attname, c, _ in converted:
+            value = d[attname] if attname in d else getattr(obj, attname)
+            row.append(None if value is None else c(value))
+        for f, _, c, _ in auto:
+            value = f.pre_save(obj, True)
+            row.append(value if c is None or value is None else c(value))
+        rows.append(row)
     got = _insert(model, fields, rows, ids=ids)
     if ids:
         for obj, new_id in zip(objs, got, strict=True):
