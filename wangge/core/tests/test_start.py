@@ -26,3 +26,15 @@ def test_union_staff_of_no_union_start_at_rider_outreach(client, territory):
     user_create(username="helper", password="pw-helper-1", role=Role.UNION_STAFF, jurisdiction=territory)
     client.post("/accounts/login/", {"username": "helper", "password": "pw-helper-1"})
     assert client.get("/start/")["Location"] == "/outreach/"
+
+
+@pytest.mark.parametrize(("role", "page", "has_map"), [(Role.UNION_STAFF, "/outreach/", False),
+                                                      (Role.STATION_HOST, "/stations/host/", False),
+                                                      (Role.OPERATOR, "/cases/", True)])
+def test_the_top_bar_offers_the_map_and_cases_only_to_roles_that_see_them(client, territory, role, page, has_map):
+    """A station host or union staff saw an empty map and an empty case queue in the top bar."""
+    user = user_create(username="someone", password="pw-someone-1", role=role, jurisdiction=territory)
+    client.force_login(user)
+    html = client.get(page).content.decode()
+    assert 'class="brand" href="/start/"' in html
+    assert ('href="/cases/"' in html) is has_map and ('<a href="/">' in html) is has_map
