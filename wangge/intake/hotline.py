@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from wangge.core.errors import ApplicationError
 
@@ -50,8 +52,8 @@ class Table:
 
 
 _BINARY_MAGIC = {
-    b"%PDF": "PDF", b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
-    b"Rar!": "RAR archive", b"\x1f\x8b": "gzip archive", b"7z\xbc\xaf": "7-zip archive", b"MZ": "program",
+    b"%PDF": N_("PDF"), b"\x89PNG": N_("PNG image"), b"\xff\xd8\xff": N_("JPEG image"), b"GIF8": N_("GIF image"),
+    b"Rar!": N_("RAR archive"), b"\x1f\x8b": N_("gzip archive"), b"7z\xbc\xaf": N_("7-zip archive"), b"MZ": N_("program"),
 }
 
 
@@ -73,7 +75,7 @@ def _decode(raw: bytes) -> tuple[str, str]:
         if controls > 2 or "\x00" in text:
             continue
         return text, {"utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-8": "utf-8", "gb18030": "gbk"}[encoding]
-    raise FileRejected("The file is not text in UTF-8 or GBK/GB18030, nor an Excel workbook: it cannot be read.",
+    raise FileRejected(_("The file is not text in UTF-8 or GBK/GB18030, nor an Excel workbook: it cannot be read."),
                        code="undecodable")
 
 
@@ -84,10 +86,11 @@ def _sniff(raw: bytes, filename: str) -> str:
         return "xls"
     for magic, what in _BINARY_MAGIC.items():
         if raw.startswith(magic):
-            raise UnsupportedFile(f"This is a {what}, not a spreadsheet: upload the work-order export as xlsx or csv.")
+            raise UnsupportedFile(_("This is a %(what)s, not a spreadsheet: upload the work-order export as xlsx or "
+                                    "csv.") % {"what": _(what)})
     head = raw[:4096]
     if b"\x00" in head and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnsupportedFile("This is not a spreadsheet: upload the work-order export as xlsx or csv.")
+        raise UnsupportedFile(_("This is not a spreadsheet: upload the work-order export as xlsx or csv."))
     return "csv"
 
 
@@ -108,7 +111,7 @@ def read_table(raw: bytes, *, filename: str = "") -> Table:
     """Open a work-order export. The header is the first of the first rows naming at least two known columns
     (exports often start with a title line); without one, the first non-empty row."""
     if not raw or not raw.strip():
-        raise FileRejected("The file is empty.", code="empty_file")
+        raise FileRejected(_("The file is empty."), code="empty_file")
     kind = _sniff(raw, filename)
     encoding = ""
     if kind == "csv":
@@ -122,9 +125,10 @@ def read_table(raw: bytes, *, filename: str = "") -> Table:
             sheet = book.get_sheet_by_index(0)
             rows = iter(sheet.iter_rows())
         except (CalamineError, ValueError, OSError) as exc:
-            raise UnsupportedFile(f"The workbook cannot be opened ({exc.__class__.__name__}): is it a real xlsx file?") from exc
+            raise UnsupportedFile(_("The workbook cannot be opened (%(error)s): is it a real xlsx file?")
+                                  % {"error": exc.__class__.__name__}) from exc
         except Exception as exc:  # python-calamine raises its own error classes for broken zips and XML
-            raise UnsupportedFile(f"The workbook cannot be opened: {exc}") from exc
+            raise UnsupportedFile(_("The workbook cannot be opened: %(error)s") % {"error": exc}) from exc
     head: list[tuple[int, list]] = []
     line = 0
     for row in rows:
@@ -134,7 +138,7 @@ def read_table(raw: bytes, *, filename: str = "") -> Table:
             if len(head) >= HEADER_SEARCH_ROWS or _known_columns(row) >= 2:
                 break
     if not head:
-        raise FileRejected("The file is empty.", code="empty_file")
+        raise FileRejected(_("The file is empty."), code="empty_file")
     header_line, header = next(((n, r) for n, r in head if _known_columns(r) >= 2), head[0])
     rest = [r for n, r in head if n > header_line]
 
@@ -193,7 +197,8 @@ def map_columns(header: Sequence[str]) -> dict[str, int]:
     if missing:
         names = "、".join(LABELS[f] for f in missing)
         raise FileRejected(
-            f"Required columns are missing: {names}. The header row has: {'、'.join(h for h in header if h) or '(nothing)'}.",
+            _("Required columns are missing: %(missing)s. The header row has: %(header)s.")
+            % {"missing": names, "header": "、".join(h for h in header if h) or _("(nothing)")},
             code="missing_columns",
             details={"missing": [LABELS[f] for f in missing], "accepted": {LABELS[f]: list(FIELDS[f]) for f in missing}},
         )

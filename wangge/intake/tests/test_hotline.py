@@ -237,6 +237,17 @@ def test_missing_columns_are_named_in_a_422(street, django_capture_on_commit_cal
     assert nothing_written()
 
 
+def test_a_refused_file_is_explained_in_the_operators_language(monkeypatch):
+    """The operator's page is Chinese: the reasons go through gettext (they were English only)."""
+    monkeypatch.setattr(hotline, "_", lambda text: f"«{text}»")
+    with pytest.raises(hotline.UnsupportedFile) as info:
+        hotline.read_table(b"\xff\xd8\xff\xe0 a photo", filename="orders.jpg")
+    assert info.value.message.startswith("«This is a «JPEG image», not a spreadsheet")
+    with pytest.raises(hotline.FileRejected) as info:
+        hotline.map_columns(["工单号", "来电人"])
+    assert info.value.message.startswith("«Required columns are missing") and info.value.code == "missing_columns"
+
+
 @pytest.mark.parametrize(("name", "raw", "status", "code"), [
     ("empty.csv", b"", 422, "empty_file"),
     ("blank.csv", b"\r\n \r\n", 422, "empty_file"),
