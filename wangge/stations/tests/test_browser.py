@@ -75,3 +75,25 @@ def test_a_rider_finds_the_nearest_open_station_with_a_microwave(live_url, stree
     page.screenshot(path=str(ARTIFACTS / "stations-detail-phone.png"), full_page=True)
     assert errors == [], errors
     assert orm(StationCheckIn.objects.filter(station=street["s"]["day"]).count) == 1
+
+
+@pytest.mark.browser
+def test_a_host_on_a_phone_reads_each_days_hours_under_its_own_label(live_url, street):  # noqa: F811
+    station_id = street["s"]["day"].pk
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup --test installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context(**PHONE).new_page()
+        page.goto(live_url + "/accounts/login/")
+        page.fill("#id_username", "host1")
+        page.fill("#id_password", "pw-host-1")
+        page.locator("form:not(.lang) button[type=submit]").click()
+        page.goto(f"{live_url}/stations/host/{station_id}/")
+        boxes = page.evaluate("""() => [0, 1, 2, 3, 4, 5, 6].map(d => {
+            const label = document.querySelector(`label[for=day${d}]`).getBoundingClientRect();
+            const input = document.getElementById(`day${d}`).getBoundingClientRect();
+            return [label.bottom <= input.top + 1, Math.abs(label.left - input.left) < 2];
+        })""")
+        browser.close()
+    assert boxes == [[True, True]] * 7, boxes  # each label above its own input, not beside the day before's
