@@ -78,7 +78,7 @@ def test_a_rider_finds_the_nearest_open_station_with_a_microwave(live_url, stree
 
 
 @pytest.mark.browser
-def test_a_host_on_a_phone_reads_each_days_hours_under_its_own_label(live_url, street):  # noqa: F811
+def test_on_a_phone_each_field_of_the_station_forms_sits_under_its_own_label(live_url, street):  # noqa: F811
     station_id = street["s"]["day"].pk
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/setup --test installs Debian's chromium")
@@ -95,5 +95,12 @@ def test_a_host_on_a_phone_reads_each_days_hours_under_its_own_label(live_url, s
             const input = document.getElementById(`day${d}`).getBoundingClientRect();
             return [label.bottom <= input.top + 1, Math.abs(label.left - input.left) < 2];
         })""")
+        page.goto(f"{live_url}/stations/pledges/sign/?j={street['j'].code}")  # the merchants' public form
+        merchant_form = page.evaluate("""() => ['merchant', 'address', 'where', 'kind', 'text', 'contact'].map(f => {
+            const label = document.querySelector(`label[for=sign-${f}]`).getBoundingClientRect();
+            const input = document.getElementById(`sign-${f}`).getBoundingClientRect();
+            return label.bottom <= input.top + 1 && Math.abs(label.left - input.left) < 2;
+        })""")
         browser.close()
     assert boxes == [[True, True]] * 7, boxes  # each label above its own input, not beside the day before's
+    assert merchant_form == [True] * 6, merchant_form

@@ -200,6 +200,7 @@ def test_pledge_map_for_staff_only(street, pledges):
     r = logged_in(users["union"]).get("/stations/pledges/")
     html = r.content.decode()
     assert r.status_code == 200 and "阿强理发" in html and "13900001111" in html
+    assert 'for="pledge-contact">联系人</label>' in html  # the name field, not a second "联系电话"
     data = json.loads(html.split('id="pledge-data" type="application/json">')[1].split("</script>")[0])
     assert len(data["pledges"]) == 2 and "contact_phone" not in data["pledges"][0]
     url = f"/stations/pledges/{pledges['expired'].pk}/follow-up/"
