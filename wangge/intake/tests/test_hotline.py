@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import xlsxwriter
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from python_calamine import CalamineWorkbook
 
@@ -363,6 +363,34 @@ def test_a_crash_mid_commit_keeps_whole_chunks_and_a_rerun_finishes(street, monk
     assert batch.status == "committed" and batch.progress_done == batch.progress_total == 30
     assert HotlineOrder.objects.count() == 30 and Report.objects.count() == 30
     assert HotlineOrder.objects.filter(report=None).count() == 0
+
+
+def test_the_commit_gives_sqlite_a_larger_page_cache_and_restores_it(street, monkeypatch, django_capture_on_commit_callbacks):
+    op = street["users"]["operator"]
+    name, raw = FILES["csv-utf8-bom"](orders(3, broken=False))
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = hotline_services.hotline_upload(jurisdiction=street["j"], actor=op, filename=name, raw=raw)
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    real, seen = hotline_services._commit_chunk, []
+
+    def chunk(*args, **kwargs):
+        seen.append(cache_size() if connection.vendor == "sqlite" else "other")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hotline_services, "_commit_chunk", chunk)
+    before = cache_size() if connection.vendor == "sqlite" else None
+    with django_capture_on_commit_callbacks(execute=True):
+        hotline_services.hotline_commit_request(jurisdiction=street["j"], actor=op, batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "committed" and seen
+    if connection.vendor == "sqlite":
+        assert set(seen) == {-hotline_services.COMMIT_SQLITE_CACHE_KIB} != {before}
+        assert cache_size() == before
 
 
 def test_order_numbers_are_unique_per_street_in_the_database(street):
