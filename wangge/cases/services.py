@@ -11,10 +11,20 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.cases import notify, sla
-from wangge.cases.models import Case, CaseCounter, CaseDepartment, CaseEvent, Category, Channel, Size
+from wangge.cases.models import (
+    Case,
+    CaseCounter,
+    CaseDepartment,
+    CaseEvent,
+    Category,
+    Channel,
+    Size,
+    actor_display,
+)
 from wangge.cases.workflow import (
     ACTIONS,
     ASSIST,
@@ -166,17 +176,17 @@ def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
             lead_id = int(p.get("lead_department_id"))
             assisting = [int(i) for i in p.get("assisting_ids") or []]
         except (TypeError, ValueError) as exc:
-            raise ApplicationError("lead_department_id and assisting_ids must be department ids.", code="invalid_payload") from exc
+            raise ApplicationError(_("lead_department_id and assisting_ids must be department ids."), code="invalid_payload") from exc
         found = set(Department.objects.filter(jurisdiction_id=case.jurisdiction_id, pk__in={lead_id, *assisting})
                     .values_list("pk", flat=True))  # one query for the lead and the assisting departments
         if lead_id not in found:
-            raise ApplicationError("Choose the lead department (lead_department_id) of this jurisdiction.", code="invalid_payload")
+            raise ApplicationError(_("Choose the lead department (lead_department_id) of this jurisdiction."), code="invalid_payload")
         if lead_id in assisting:
-            raise ApplicationError("The lead department cannot also assist.", code="invalid_payload")
+            raise ApplicationError(_("The lead department cannot also assist."), code="invalid_payload")
         if not found.issuperset(assisting):
-            raise ApplicationError("Unknown assisting department.", code="invalid_payload")
+            raise ApplicationError(_("Unknown assisting department."), code="invalid_payload")
         if assisting and not case.joint and action == "dispatch" and case.size != Size.COORDINATED:
-            raise ApplicationError("Escalate the case to joint handling (联动) before adding assisting departments.",
+            raise ApplicationError(_("Escalate the case to joint handling (联动) before adding assisting departments."),
                                    code="not_joint")
         return {"lead_department_id": lead_id, "assisting_ids": sorted(set(assisting))}
     if action == "assist_feedback":
@@ -188,17 +198,17 @@ def _check_payload(case: Case, action: str, payload: dict, actor) -> dict:
         except (TypeError, ValueError):
             hours = 0
         if not 0 < hours <= 24 * 30:
-            raise ApplicationError("Extension hours must be between 0 and 720 working hours.", code="invalid_payload")
+            raise ApplicationError(_("Extension hours must be between 0 and 720 working hours."), code="invalid_payload")
         return {"hours": hours}
     if action == "evaluate":
         if p.get("rating") not in RATINGS:
-            raise ApplicationError(f"rating must be one of {', '.join(RATINGS)}.", code="invalid_payload")
+            raise ApplicationError(_("rating must be one of %(ratings)s.") % {"ratings": ", ".join(RATINGS)}, code="invalid_payload")
         return {"rating": p["rating"], "comment": str(p.get("comment", ""))[:500]}
     if action == "reopen":
         window = settings.WANGGE_REOPEN_DAYS
         evaluated = case.events.filter(action="evaluate").order_by("-seq").first()
         if evaluated and (timezone.now() - evaluated.at).days >= window:
-            raise ApplicationError(f"A case can be reopened within {window} days of its rating.", code="reopen_window_passed")
+            raise ApplicationError(_("A case can be reopened within %(days)s days of its rating.") % {"days": window}, code="reopen_window_passed")
         return {}
     return {k: v for k, v in p.items() if isinstance(v, (str, int, float, bool))}
 
@@ -236,26 +246,28 @@ def case_act(
     if expected_version is not None and expected_version != case.version:
         last = case.events.order_by("-seq").first()
         raise Conflict(
-            f"The case changed while you were looking at it: {last.actor_label} did “{ACTIONS[last.action].label}” "
-            f"at {timezone.localtime(last.at):%H:%M:%S}. Reload and try again.",
+            _("The case changed while you were looking at it: %(actor)s did “%(action)s” at %(time)s. Reload and try again.")
+            % {"actor": actor_display(last.actor_label), "action": ACTIONS[last.action].label,
+               "time": f"{timezone.localtime(last.at):%H:%M:%S}"},
             code="stale_version", details={"version": case.version, "allowed": allowed()},
         )
     if snap.state not in spec.sources:
         last = case.events.order_by("-seq").first()
         raise IllegalTransition(
-            f"“{spec.label}” is not possible: the case is {State(snap.state).label}"
-            f" (last: {ACTIONS[last.action].label} by {last.actor_label}).",
+            _("“%(action)s” is not possible: the case is %(state)s (last: %(last)s by %(actor)s).")
+            % {"action": spec.label, "state": State(snap.state).label, "last": ACTIONS[last.action].label,
+               "actor": actor_display(last.actor_label)},
             details={"allowed": allowed()},
         )
     if not spec.roles & roles:
-        raise PermissionDenied(f"You may not “{spec.label}” on this case.", details={"allowed": allowed()})
+        raise PermissionDenied(_("You may not “%(action)s” on this case.") % {"action": spec.label}, details={"allowed": allowed()})
     clean = _check_payload(case, action, payload or {}, actor)
     why = precondition(snap, spec, clean)
     if why:
-        raise IllegalTransition(f"“{spec.label}” is not possible now: {why}.", details={"allowed": allowed()})
+        raise IllegalTransition(_("“%(action)s” is not possible now: %(why)s.") % {"action": spec.label, "why": why}, details={"allowed": allowed()})
     reason = (reason or "").strip()
     if spec.needs_reason and not reason:
-        raise ApplicationError(f"“{spec.label}” needs a reason.", code="reason_required")
+        raise ApplicationError(_("“%(action)s” needs a reason.") % {"action": spec.label}, code="reason_required")
     now = timezone.now()
     event = _append(case, action=action, actor=actor, reason=reason, payload=clean, now=now, correlation_id=uuid.uuid4())
     for attachment in attachments or []:
@@ -306,7 +318,7 @@ def cases_sla_mark(*, case_ids: list[int], action: str, now=None) -> int:
 def category_for(jurisdiction: Jurisdiction, code: str) -> Category:
     category = Category.objects.filter(jurisdiction=jurisdiction, code=code, parent__isnull=False, active=True).first()
     if category is None:
-        raise ApplicationError(f"Unknown category {code!r}: choose a minor class (小类).", code="unknown_category")
+        raise ApplicationError(_("Unknown category %(code)r: choose a minor class (小类).") % {"code": code}, code="unknown_category")
     return category
 
 
@@ -329,7 +341,7 @@ def case_report(
         raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
     description = (description or "").strip()
     if len(description) < 4:
-        raise ApplicationError("Describe the problem (at least 4 characters).", code="description_required")
+        raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
     if priority not in (1, 2, 3):
         raise ApplicationError("priority must be 1 (urgent), 2 or 3.", code="invalid_priority")
     if not (category is not None and category.code == category_code and category.jurisdiction_id == jurisdiction.pk
@@ -337,7 +349,7 @@ def case_report(
         category = category_for(jurisdiction, category_code)
     located = routing.locate_point(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
     if not located["inside_jurisdiction"]:
-        raise ApplicationError("The location is outside this jurisdiction.", code="outside_jurisdiction")
+        raise ApplicationError(_("The location is outside this jurisdiction."), code="outside_jurisdiction")
     now = timezone.now()
     case = Case(
         jurisdiction=jurisdiction, code=_next_code(jurisdiction, now), channel=channel, category=category,
@@ -499,9 +511,9 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
     if not merges:
         return []
     held = {c.pk: c for c in known}
-    for case, _, _ in merges:
+    for case, _into, _sure in merges:
         held.setdefault(case.pk, case)
-    wanted = sorted({into for _, into, _ in merges} - set(held))
+    wanted = sorted({into for _case, into, _sure in merges} - set(held))
     held.update({c.pk: c for c in Case.objects.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")})
     now, out, changed, events, absorbed, columns = timezone.now(), [], {}, [], [], set()
     for case, into, reason in merges:
@@ -538,19 +550,19 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
 def case_merge(*, case_id: int, into_case_id: int, actor, reason: str = "") -> Case:
     """并单: the duplicate becomes merged into the target; the target counts it; its reporters follow the target."""
     if case_id == into_case_id:
-        raise ApplicationError("A case cannot be merged into itself.", code="invalid_payload")
+        raise ApplicationError(_("A case cannot be merged into itself."), code="invalid_payload")
     first, second = sorted([case_id, into_case_id])  # lock in a fixed order: no deadlock between two merges
     locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[first, second])}
     case, target = locked.get(case_id), locked.get(into_case_id)
     if case is None or target is None or case.jurisdiction_id != target.jurisdiction_id:
         raise NotFound("Case not found.")
     if not {OPERATOR, SYSTEM} & roles_for(actor, case):  # the system: intake's automatic 并单 of a sure duplicate
-        raise PermissionDenied("Only the operations centre merges cases.")
+        raise PermissionDenied(_("Only the operations centre merges cases."))
     if case.state not in ACTIONS["merge"].sources:
-        raise IllegalTransition(f"Case {case.code} is {State(case.state).label}; only new or accepted cases merge.",
+        raise IllegalTransition(_("Case %(code)s is %(state)s; only new or accepted cases merge.") % {"code": case.code, "state": State(case.state).label},
                                 details={"allowed": case_allowed_actions(case=case, user=actor)})
     if target.state not in ACTIONS["absorb"].sources or target.merged_into_id:
-        raise IllegalTransition(f"Case {target.code} is {State(target.state).label} and cannot take duplicates.")
+        raise IllegalTransition(_("Case %(code)s is %(state)s and cannot take duplicates.") % {"code": target.code, "state": State(target.state).label})
     now, correlation = timezone.now(), uuid.uuid4()
     _append(case, action="merge", actor=actor, reason=reason, payload={"into_case_id": target.pk, "into": target.code},
             now=now, correlation_id=correlation)
@@ -568,9 +580,9 @@ def case_quick_handle(
 ) -> Case:
     """即办件: a grid worker reports and settles a small matter on the spot, in one step, fully logged."""
     if actor is None or actor.role != Role.GRID_WORKER:
-        raise PermissionDenied("Only grid workers handle matters on the spot.")
+        raise PermissionDenied(_("Only grid workers handle matters on the spot."))
     if not (result or "").strip():
-        raise ApplicationError("Say what was done.", code="reason_required")
+        raise ApplicationError(_("Say what was done."), code="reason_required")
     case, created = case_report(
         jurisdiction=jurisdiction, actor=actor, channel=Channel.PATROL, category_code=category_code, description=description,
         lon=lon, lat=lat, crs=crs, address=address, idempotency_key=idempotency_key, attachments=before,
@@ -578,7 +590,7 @@ def case_quick_handle(
     if not created:
         return case
     if GRID not in roles_for(actor, case):
-        raise PermissionDenied("The place is outside your grids; report it instead.")
+        raise PermissionDenied(_("The place is outside your grids; report it instead."))
     # No second read: the case was created by this transaction, so nobody else can see it, let alone change it.
     now, correlation = timezone.now(), uuid.uuid4()
     lead = getattr(getattr(actor, "person", None), "department_id", None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
 
 from wangge.cases.models import Attachment, AttachmentKind
 from wangge.core.errors import ApplicationError
@@ -22,7 +23,7 @@ class PhotoUpload:
     @classmethod
     def from_bytes(cls, data: bytes, *, kind: str) -> PhotoUpload:
         if kind not in AttachmentKind.values:
-            raise ApplicationError(f"Unknown photo kind {kind!r}.", code="invalid_payload")
+            raise ApplicationError(_("Unknown photo kind %(kind)r.") % {"kind": kind}, code="invalid_payload")
         return cls(kind=kind, image=clean_image(data, max_bytes=settings.WANGGE_MAX_PHOTO_BYTES,
                                                 keep_location=settings.WANGGE_KEEP_PHOTO_LOCATION))
 
@@ -39,5 +40,5 @@ class PhotoUpload:
 def photos_from_files(files, *, kind: str) -> list[PhotoUpload]:
     files = list(files or [])
     if len(files) > MAX_PHOTOS:
-        raise ApplicationError(f"At most {MAX_PHOTOS} photos at once.", code="too_many_files")
+        raise ApplicationError(_("At most %(max)s photos at once.") % {"max": MAX_PHOTOS}, code="too_many_files")
     return [PhotoUpload.from_bytes(f.read(), kind=kind) for f in files]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -119,29 +120,29 @@ def precondition(snap: Snapshot, action: Action, payload: dict) -> str:
     """Why an action cannot happen in this snapshot beyond its source states ('' when it can)."""
     name = action.name
     if name == "feedback" and set(snap.assisting_ids) - set(snap.assist_done_ids):
-        return "waiting for the assisting departments' feedback"
+        return gettext("waiting for the assisting departments' feedback")
     if name == "assist_feedback" and payload.get("department_id") in snap.assist_done_ids:
-        return "this department has already given its feedback"
+        return gettext("this department has already given its feedback")
     if name in ("request_extension",) and snap.extension_pending:
-        return "an extension request is already pending"
+        return gettext("an extension request is already pending")
     if name in ("approve_extension", "refuse_extension") and not snap.extension_pending:
-        return "no extension request is pending"
+        return gettext("no extension request is pending")
     if name == "request_shelve" and (snap.shelve_pending or snap.shelved):
-        return "the case is already shelved or a shelving request is pending"
+        return gettext("the case is already shelved or a shelving request is pending")
     if name in ("approve_shelve", "refuse_shelve") and not snap.shelve_pending:
-        return "no shelving request is pending"
+        return gettext("no shelving request is pending")
     if name == "unshelve" and not snap.shelved:
-        return "the case is not shelved"
+        return gettext("the case is not shelved")
     if name in ("sign", "feedback", "verify_pass", "verify_fail") and snap.shelved:
-        return "the case is shelved; resume it first"
+        return gettext("the case is shelved; resume it first")
     if name == "reopen" and snap.rating != "unsatisfied":
-        return "only an unsatisfied rating can reopen a case"
+        return gettext("only an unsatisfied rating can reopen a case")
     if name == "escalate" and snap.joint:
-        return "the case is already handled jointly"
+        return gettext("the case is already handled jointly")
     if name == "sla_warning" and snap.sla_status != "ok":
-        return "already warned"
+        return gettext("already warned")
     if name == "sla_overdue" and snap.sla_status == "overdue":
-        return "already overdue"
+        return gettext("already overdue")
     return ""
 
 

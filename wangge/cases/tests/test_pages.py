@@ -2,6 +2,7 @@
 
 import io
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -36,12 +37,17 @@ def test_case_page_offers_only_allowed_actions(loop, new_case):
 def test_htmx_action_errors_keep_their_status(loop, new_case):
     c = login(loop["users"]["operator"])
     r = c.post(f"/cases/{new_case.code}/act/reject/", {"reason": "", "version": "1"}, HTTP_HX_REQUEST="true")
-    assert r.status_code == 422 and "needs a reason" in r.content.decode()
+    assert r.status_code == 422 and "“不予立案”需要填写理由。" in r.content.decode()
     r = c.post(f"/cases/{new_case.code}/act/accept/", {"version": "1"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and 'data-state="accepted"' in r.content.decode()
     r = c.post(f"/cases/{new_case.code}/act/accept/", {"version": "1"}, HTTP_HX_REQUEST="true")
-    assert r.status_code == 409 and "changed while you were looking" in r.content.decode()
+    assert r.status_code == 409 and "您查看期间案件已被更改" in r.content.decode()
     assert Case.objects.get(pk=new_case.pk).version == 2
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # English is a choice: the same refusals in English
+    r = c.post(f"/cases/{new_case.code}/act/accept/", {"version": "1"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 409 and "The case changed while you were looking at it" in r.content.decode()
+    r = c.post(f"/cases/{new_case.code}/act/reject/", {"version": "2", "reason": "重复"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 409 and "is not possible: the case is Accepted" in r.content.decode()
 
 
 def test_report_form_with_photo_and_validation(loop):

@@ -1,7 +1,7 @@
 """The case loop through its services: every transition allowed and forbidden, SLA clocks, replay."""
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wangge.cases import services, sla
 from wangge.cases.models import Case, CaseDepartment, CaseEvent, Notification
@@ -100,7 +100,10 @@ def test_joint_handling_needs_every_assisting_feedback(loop, new_case):
     act(new_case, u["handler"], "sign")
     with pytest.raises(Conflict) as info:
         act(new_case, u["handler"], "feedback", "已处理")
-    assert "assisting" in info.value.message
+    assert "协办部门反馈" in info.value.message  # the refusal speaks the reader's language (zh-hans by default)
+    with translation.override("en"), pytest.raises(Conflict) as info:
+        act(new_case, u["handler"], "feedback", "已处理")
+    assert "assisting departments' feedback" in info.value.message
     act(new_case, u["police_handler"], "assist_feedback", "已劝离")
     with pytest.raises(Conflict):
         act(new_case, u["police_handler"], "assist_feedback", "再次反馈")
