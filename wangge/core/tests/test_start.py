@@ -32,9 +32,10 @@ def test_union_staff_of_no_union_start_at_rider_outreach(client, territory):
                                                       (Role.STATION_HOST, "/stations/host/", False),
                                                       (Role.OPERATOR, "/cases/", True)])
 def test_the_top_bar_offers_the_map_and_cases_only_to_roles_that_see_them(client, territory, role, page, has_map):
-    """A station host or union staff saw an empty map and an empty case queue in the top bar."""
+    """A station host or union staff saw an empty map, an empty case queue and case notifications in the top bar."""
     user = user_create(username="someone", password="pw-someone-1", role=role, jurisdiction=territory)
     client.force_login(user)
     html = client.get(page).content.decode()
     assert 'class="brand" href="/start/"' in html
     assert ('href="/cases/"' in html) is has_map and ('<a href="/">' in html) is has_map
+    assert ('href="/notifications/"' in html) is has_map  # every notification is about a case
