@@ -62,7 +62,11 @@ def test_live_wall_and_alert_review(watched, browser_page):  # noqa: F811
     page.click(f"a[href='/vision/alerts/{watched['alert'].pk}/']")
     expect(page.locator("#alert-status")).to_have_text("Awaiting review")
     expect(page.locator("#alert-peak")).to_have_text("7")
-    assert page.locator("#evidence").evaluate("img => img.complete && img.naturalWidth") == 320
+    # Wait for the evidence picture to arrive (on a busy machine it may still be loading): a broken image is
+    # complete with width 0 and never satisfies this, so the wait then times out and the test fails.
+    page.wait_for_function("() => { const i = document.querySelector('#evidence'); return i && i.complete && i.naturalWidth > 0; }",
+                           timeout=15000)
+    assert page.locator("#evidence").evaluate("img => img.naturalWidth") == 320
     assert len(page.locator("#count-chart polyline").get_attribute("points").split()) > 20
     page.select_option("#confirm-form select[name=department_id]", label="派出所")
     page.fill("#confirm-form textarea[name=note]", "现场确认")
