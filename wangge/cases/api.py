@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -205,7 +206,7 @@ def case_attach(request, code: str, kind: Form[str], photos: File[list[UploadedF
     uploads = photos_from_files(photos, kind=kind)
     event = case.events.filter(actor=request.user).order_by("-seq").first()
     if event is None:
-        raise ApplicationError("Attach photos to a step you took on this case.", code="no_step")
+        raise ApplicationError(_("Attach photos to a step you took on this case."), code="no_step")
     for upload in uploads:
         upload.save_for(case=case, event=event, user=request.user)
     return Status(201, case_detail(case, request.user))
@@ -216,7 +217,7 @@ def case_attachment(request, code: str, attachment_id: int):
     case = _get(request, code)
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:
-        raise NotFound("No such photo.")
+        raise NotFound(_("No such photo."))
     return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
 
 
@@ -239,7 +240,7 @@ def notification_list(request):
 def notification_read(request, notification_id: int):
     n = selectors.unread_notifications(user=request.user).filter(pk=notification_id).first()
     if n is None:
-        raise NotFound("No such unread notification.")
+        raise NotFound(_("No such unread notification."))
     n.read_at = timezone.now()
     n.save(update_fields=["read_at"])
     return {"id": n.pk, "read": True}

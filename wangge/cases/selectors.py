@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.cases.models import Case, Category, Notification, actor_display
@@ -48,7 +49,7 @@ def case_get_for_user(*, user, jurisdiction: Jurisdiction, code: str) -> Case:
         .filter(code=code).first()
     )
     if case is None:
-        raise NotFound(f"Case {code} not found.")
+        raise NotFound(_("Case %(code)s not found.") % {"code": code})
     return case
 
 

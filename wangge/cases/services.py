@@ -114,7 +114,7 @@ def case_allowed_actions(*, case: Case, user) -> list[str]:
 
 def _next_code(jurisdiction: Jurisdiction, now: datetime) -> str:
     day = timezone.localdate(now)
-    counter, _ = CaseCounter.objects.select_for_update().get_or_create(jurisdiction=jurisdiction, day=day)
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(jurisdiction=jurisdiction, day=day)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{day:%Y%m%d}-{counter.last:04d}"
@@ -228,15 +228,15 @@ def case_act(
     `as_reporter`: the caller has proven that the (possibly anonymous) actor reported this case — intake's
     public follow page checks the reporter's tracking code — so the actor holds the reporter role."""
     if action not in ACTIONS or action in ("report", "absorb", "merge"):
-        raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
+        raise ApplicationError(_("Unknown action %(action)r.") % {"action": action}, code="unknown_action")
     # Lock the case row only (of self): joined rows such as the jurisdiction must stay free for other cases.
     try:
         case = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case_id)
     except Case.DoesNotExist:
-        raise NotFound(f"Case {case_id} not found.") from None
+        raise NotFound(_("Case %(code)s not found.") % {"code": case_id}) from None
     roles = roles_for(actor, case) | ({REPORTER} if as_reporter else set())
     if not roles and not can_view(actor, case):
-        raise NotFound(f"Case {case_id} not found.")
+        raise NotFound(_("Case %(code)s not found.") % {"code": case_id})
     spec = ACTIONS[action]
     snap = snapshot_of(case)
 
@@ -285,7 +285,7 @@ def cases_sla_mark(*, case_ids: list[int], action: str, now=None) -> int:
     """The sweep's batch path: mark many cases warned or overdue in one transaction — the same reducer and
     one event per case as `case_act`, without a round trip per case. Cases that moved on are skipped."""
     if action not in ("sla_warning", "sla_overdue"):
-        raise ApplicationError(f"{action} is not an SLA mark.", code="unknown_action")
+        raise ApplicationError(_("%(action)s is not an SLA mark.") % {"action": action}, code="unknown_action")
     spec, at, correlation = ACTIONS[action], timezone.now(), uuid.uuid4()
     due_at = now or at
     # Still due once locked: an extension or a feedback may have landed since the sweep read the ids.
@@ -335,15 +335,15 @@ def case_report(
         existing = Case.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.description != description.strip() or existing.category.code != category_code:
-                raise Conflict("This idempotency key was already used for a different report.", code="idempotency_mismatch")
+                raise Conflict(_("This idempotency key was already used for a different report."), code="idempotency_mismatch")
             return existing, False
     if channel not in Channel.values:
-        raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
+        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
     description = (description or "").strip()
     if len(description) < 4:
         raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
     if priority not in (1, 2, 3):
-        raise ApplicationError("priority must be 1 (urgent), 2 or 3.", code="invalid_priority")
+        raise ApplicationError(_("priority must be 1 (urgent), 2 or 3."), code="invalid_priority")
     if not (category is not None and category.code == category_code and category.jurisdiction_id == jurisdiction.pk
             and category.parent_id is not None and category.active):
         category = category_for(jurisdiction, category_code)
@@ -369,7 +369,7 @@ def case_report(
         existing = Case.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
         if idempotency_key and existing is not None:
             return existing, False
-        raise Conflict("A case with this idempotency key is being created right now; retry.", code="idempotency_race") from exc
+        raise Conflict(_("A case with this idempotency key is being created right now; retry."), code="idempotency_race") from exc
     event = _append(case, action="report", actor=actor, reason="", payload={"channel": channel, "size": category.size},
                     now=now, correlation_id=uuid.uuid4())
     for attachment in attachments or []:
@@ -444,25 +444,25 @@ def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft]) -> 
         if d.idempotency_key and d.idempotency_key in existing:
             first = existing[d.idempotency_key]
             if first.description != description or first.category.code != d.category_code:
-                out.append(Opened(first, error=Conflict("This idempotency key was already used for a different report.",
+                out.append(Opened(first, error=Conflict(_("This idempotency key was already used for a different report."),
                                                         code="idempotency_mismatch")))
             else:
                 out.append(Opened(first))
             continue
         error = None
         if d.channel not in channels:
-            error = ApplicationError(f"Unknown channel {d.channel!r}.", code="invalid_channel")
+            error = ApplicationError(_("Unknown channel %(channel)r.") % {"channel": d.channel}, code="invalid_channel")
         elif len(description) < 4:
-            error = ApplicationError("Describe the problem (at least 4 characters).", code="description_required")
+            error = ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
         elif d.priority not in (1, 2, 3):
-            error = ApplicationError("priority must be 1 (urgent), 2 or 3.", code="invalid_priority")
+            error = ApplicationError(_("priority must be 1 (urgent), 2 or 3."), code="invalid_priority")
         elif d.category_code not in categories:
-            error = ApplicationError(f"Unknown category {d.category_code!r}: choose a minor class (小类).",
+            error = ApplicationError(_("Unknown category %(code)r: choose a minor class (小类).") % {"code": d.category_code},
                                      code="unknown_category")
         elif "error" in where:
             error = where["error"]
         elif not where["inside_jurisdiction"]:
-            error = ApplicationError("The location is outside this jurisdiction.", code="outside_jurisdiction")
+            error = ApplicationError(_("The location is outside this jurisdiction."), code="outside_jurisdiction")
         if error is not None:
             out.append(Opened(None, error=error))
             continue
@@ -483,19 +483,19 @@ def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft]) -> 
     if not new:
         return out
     day = timezone.localdate(now)
-    counter, _ = CaseCounter.objects.select_for_update().get_or_create(jurisdiction=jurisdiction, day=day)
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(jurisdiction=jurisdiction, day=day)
     first = counter.last + 1
     counter.last += len(new)
     counter.save(update_fields=["last"])
     events = []
-    for n, (_, case, d) in enumerate(new):
+    for n, (_i, case, d) in enumerate(new):
         case.code = f"{day:%Y%m%d}-{first + n:04d}"
         payload = {"channel": d.channel, "size": case.size}
         before, after = _advance(case, action="report", payload=payload, now=now)
         events.append(new_event(case=case, seq=case.version, action="report", from_state=before.state, to_state=after.state,
                                 actor=d.actor, actor_label=actor_label(d.actor), at=now, reason="", payload=payload,
                                 correlation_id=uuid.uuid4()))
-    cases = [case for _, case, _ in new]
+    cases = [case for _i, case, _draft in new]
     insert_rows(Case, cases)
     insert_rows(CaseEvent, events, ids=False)
     notify.after_events(zip(cases, events, strict=True))
@@ -555,7 +555,7 @@ def case_merge(*, case_id: int, into_case_id: int, actor, reason: str = "") -> C
     locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[first, second])}
     case, target = locked.get(case_id), locked.get(into_case_id)
     if case is None or target is None or case.jurisdiction_id != target.jurisdiction_id:
-        raise NotFound("Case not found.")
+        raise NotFound(_("Case not found."))
     if not {OPERATOR, SYSTEM} & roles_for(actor, case):  # the system: intake's automatic 并单 of a sure duplicate
         raise PermissionDenied(_("Only the operations centre merges cases."))
     if case.state not in ACTIONS["merge"].sources:
@@ -628,7 +628,7 @@ def category_seed(*, jurisdiction: Jurisdiction) -> int:
         created += new
         for minor in major["children"]:
             limits = minor["limits"]
-            _, new = Category.objects.get_or_create(
+            _minor, new = Category.objects.get_or_create(
                 jurisdiction=jurisdiction, code=minor["code"],
                 defaults={"parent": parent, "name": minor["name"], "kind": major["kind"],
                           "department_kind": minor["department_kind"], "size": minor["size"],

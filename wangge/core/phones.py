@@ -30,3 +30,28 @@ def mobile_normalize(phone: object) -> str:
             _("Enter a mainland mobile number: 11 digits starting with 13 to 19."), code="invalid_phone"
         )
     return raw
+
+
+# A fixed line: area code (0 + 2 or 3 digits: 021 Shanghai, 0512 Suzhou) and 7 or 8 digits, or the local number alone.
+LANDLINE_RE = re.compile(r"^(0[1-9][0-9]{1,2})?[2-9][0-9]{6,7}$", re.ASCII)
+
+
+def contact_phone_normalize(phone: object) -> str:
+    """A number to call a reporter back on: a mainland mobile (as `mobile_normalize`) or a fixed line such as
+    021-62345678 or 62345678, stored as digits only; '' stays ''. Anything else raises ApplicationError
+    (code invalid_phone, 422)."""
+    raw = _SEPARATORS.sub("", str(phone or ""))
+    if not raw:
+        return ""
+    for prefix in _PREFIXES:
+        if raw.startswith(prefix):
+            raw = raw[len(prefix) :]
+            if raw[:1] in "23456789" and not is_mobile(raw):  # +86 21 6234 5678: the area code without its 0
+                raw = "0" + raw
+            break
+    if is_mobile(raw) or LANDLINE_RE.match(raw):
+        return raw
+    raise ApplicationError(
+        _("Enter a phone number to call you back on: a mobile (11 digits) or a fixed line such as 021-62345678."),
+        code="invalid_phone",
+    )

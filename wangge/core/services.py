@@ -1,6 +1,7 @@
 import shapely
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError
 from wangge.core.geo import area_m2, bbox, polygonal_part, to_geojson, to_shape
@@ -12,11 +13,11 @@ def _valid_boundary(geojson: dict):
     try:
         geom = to_shape(geojson)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.GEOSException) as exc:
-        raise ApplicationError(f"Invalid boundary geometry: {exc}") from exc
+        raise ApplicationError(_("Invalid boundary geometry: %(reason)s") % {"reason": exc}) from exc
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-        raise ApplicationError("The boundary must be a non-empty Polygon or MultiPolygon.")
+        raise ApplicationError(_("The boundary must be a non-empty Polygon or MultiPolygon."))
     if not geom.is_valid:
-        raise ApplicationError(f"Invalid boundary geometry: {shapely.is_valid_reason(geom)}")
+        raise ApplicationError(_("Invalid boundary geometry: %(reason)s") % {"reason": shapely.is_valid_reason(geom)})
     return polygonal_part(geom)
 
 
@@ -24,7 +25,7 @@ def _valid_boundary(geojson: dict):
 def jurisdiction_upsert(*, code: str, name: str, boundary: dict) -> Jurisdiction:
     geom = _valid_boundary(boundary)
     min_lon, min_lat, max_lon, max_lat = bbox(geom)
-    jurisdiction, _ = Jurisdiction.objects.update_or_create(
+    jurisdiction, _created = Jurisdiction.objects.update_or_create(
         code=code,
         defaults={
             "name": name, "boundary": to_geojson(geom), "min_lon": min_lon, "min_lat": min_lat,

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -24,7 +25,7 @@ def _jurisdiction(request: HttpRequest, code: str | None = None):
 
 def _require_admin(request: HttpRequest) -> None:
     if not request.user.is_territory_admin:
-        raise PermissionDenied("Only territory administrators may do this.")
+        raise PermissionDenied(_("Only territory administrators may do this."))
 
 
 def _bbox(raw: str | None):
@@ -33,9 +34,9 @@ def _bbox(raw: str | None):
     try:
         parts = tuple(float(p) for p in raw.split(","))
     except ValueError as exc:
-        raise ApplicationError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat.") from exc
+        raise ApplicationError(_("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat.")) from exc
     if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise ApplicationError("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat.")
+        raise ApplicationError(_("bbox must be four numbers: min_lon,min_lat,max_lon,max_lat."))
     return parts
 
 
@@ -62,7 +63,7 @@ def grid_geojson(
     request, zoom: int | None = None, bbox: str | None = None, crs: str = "wgs84", jurisdiction: str | None = None
 ):
     if zoom is not None and not 0 <= zoom <= 22:
-        raise ApplicationError("zoom must be between 0 and 22.")
+        raise ApplicationError(_("zoom must be between 0 and 22."))
     text = selectors.grids_feature_collection(
         user=request.user, jurisdiction=_jurisdiction(request, jurisdiction), zoom=zoom, bbox=_bbox(bbox), crs=crs
     )
@@ -123,14 +124,14 @@ def layer_export(request, code: str, jurisdiction: str | None = None):
 @router.get("/merge/report", summary="多格合一 merge report: coverage shares, gaps, overlaps, slivers")
 def merge_report(request, crs: str = "wgs84", jurisdiction: str | None = None):
     if not request.user.is_jurisdiction_wide:
-        raise PermissionDenied("The merge report is for the operations centre, leaders and administrators.")
+        raise PermissionDenied(_("The merge report is for the operations centre, leaders and administrators."))
     return selectors.merge_report(jurisdiction=_jurisdiction(request, jurisdiction), crs=crs)
 
 
 @router.get("/merge/report.csv", summary="Merge report as CSV")
 def merge_report_csv(request, jurisdiction: str | None = None):
     if not request.user.is_jurisdiction_wide:
-        raise PermissionDenied("The merge report is for the operations centre, leaders and administrators.")
+        raise PermissionDenied(_("The merge report is for the operations centre, leaders and administrators."))
     report = selectors.merge_report(jurisdiction=_jurisdiction(request, jurisdiction))
     response = HttpResponse(exports.merge_report_csv(report=report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="merge-report.csv"'
@@ -166,7 +167,8 @@ def import_create(
 ):
     _require_admin(request)
     if file.size > MAX_UPLOAD_BYTES:
-        raise ApplicationError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.", code="file_too_large")
+        raise ApplicationError(_("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+                               code="file_too_large")
     batch = imports.import_preview(
         jurisdiction=_jurisdiction(request, jurisdiction or None), user=request.user, kind=kind, raw=file.read(),
         filename=file.name or "", crs=crs or None, repair=repair, layer_code=layer_code, layer_name=layer_name,

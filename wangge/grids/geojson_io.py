@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -52,36 +53,39 @@ def _load_json(raw: bytes | str) -> object:
         try:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise GeoJSONImportError(f"The file is not UTF-8 text (byte {exc.start}): export it as GeoJSON (UTF-8).") from exc
+            raise GeoJSONImportError(
+                _("The file is not UTF-8 text (byte %(byte)s): export it as GeoJSON (UTF-8).") % {"byte": exc.start}
+            ) from exc
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise GeoJSONImportError(f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from exc
+        raise GeoJSONImportError(
+            _("Not valid JSON: %(error)s at line %(line)s, column %(column)s.")
+            % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}
+        ) from exc
 
 
 def _coordinate_problem(geom: BaseGeometry, bounds: tuple[float, float, float, float] | None) -> str | None:
     xy = shapely.get_coordinates(geom)
     if len(xy) == 0:
-        return "empty polygon"
+        return _("empty polygon")
     if not np.isfinite(xy).all():
-        return "coordinates contain NaN or infinity"
+        return _("coordinates contain NaN or infinity")
     x, y = xy[:, 0], xy[:, 1]
     if (np.abs(x) > 180).any() or (np.abs(y) > 90).any():
         if (np.abs(xy) > 1000).any():
             sample = xy[np.argmax(np.abs(xy).max(axis=1))]
-            return (
-                f"coordinates look like projected metres (e.g. {sample[0]:.1f}, {sample[1]:.1f}); "
-                "expected WGS84/GCJ-02/BD-09 longitude, latitude in degrees"
-            )
+            message = _("coordinates look like projected metres (e.g. %(x)s, %(y)s); expected WGS84/GCJ-02/BD-09 longitude, latitude in degrees")
+            return message % {"x": f"{sample[0]:.1f}", "y": f"{sample[1]:.1f}"}
         if (np.abs(x) <= 90).all() and (np.abs(y) <= 180).all():
-            return "longitude and latitude look swapped (GeoJSON order is longitude, latitude)"
-        return "coordinates out of range for longitude/latitude"
+            return _("longitude and latitude look swapped (GeoJSON order is longitude, latitude)")
+        return _("coordinates out of range for longitude/latitude")
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
         swapped_inside = (y >= minx) & (y <= maxx) & (x >= miny) & (x <= maxy)
         if not inside.any() and swapped_inside.all():
-            return "longitude and latitude look swapped (GeoJSON order is longitude, latitude)"
+            return _("longitude and latitude look swapped (GeoJSON order is longitude, latitude)")
     return None
 
 
@@ -106,22 +110,26 @@ def parse_features(
 ) -> ParsedFile:
     """Validate a GeoJSON FeatureCollection of polygons and return normalised WGS84 features."""
     if crs not in coords.CRS_CHOICES:
-        raise GeoJSONImportError(f"Unknown coordinate system {crs!r}; use one of {', '.join(coords.CRS_CHOICES)}.")
+        raise GeoJSONImportError(_("Unknown coordinate system %(crs)r; use one of %(choices)s.")
+                                 % {"crs": crs, "choices": ", ".join(coords.CRS_CHOICES)})
     data = _load_json(raw)
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = {"type": "FeatureCollection", "features": [data]}
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-        raise GeoJSONImportError("Expected a GeoJSON FeatureCollection with a 'features' list.")
+        raise GeoJSONImportError(_("Expected a GeoJSON FeatureCollection with a 'features' list."))
     file_jurisdiction = data.get("jurisdiction")
     if jurisdiction_code and file_jurisdiction and str(file_jurisdiction) != jurisdiction_code:
         raise GeoJSONImportError(
-            f"The file is for jurisdiction {file_jurisdiction}, not {jurisdiction_code}.", code="wrong_jurisdiction"
+            _("The file is for jurisdiction %(file)s, not %(ours)s.") % {"file": file_jurisdiction, "ours": jurisdiction_code},
+            code="wrong_jurisdiction",
         )
     declared_crs = json.dumps(data.get("crs") or "")
     if any(tag in declared_crs for tag in ("3857", "900913", "4547", "4490:3", "UTM")):
-        raise GeoJSONImportError(f"The file declares a projected coordinate system ({declared_crs}); re-export it in WGS84.")
+        raise GeoJSONImportError(
+            _("The file declares a projected coordinate system (%(crs)s); re-export it in WGS84.") % {"crs": declared_crs}
+        )
     if not data["features"]:
-        raise GeoJSONImportError("The file has no features.")
+        raise GeoJSONImportError(_("The file has no features."))
 
     bounds = boundary.bounds if boundary is not None else None
     errors: list[dict] = []
@@ -136,31 +144,31 @@ def parse_features(
         if len(errors) >= MAX_ERRORS:
             break
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            fail(index, "", "not a GeoJSON Feature")
+            fail(index, "", _("not a GeoJSON Feature"))
             continue
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
-            fail(index, "", "properties must be an object")
+            fail(index, "", _("properties must be an object"))
             continue
         code = _first(props, CODE_KEYS) or (str(feature["id"]) if feature.get("id") not in (None, "") else "")
         if not code:
-            fail(index, "", f"missing code (one of the properties {', '.join(CODE_KEYS[:5])})")
+            fail(index, "", _("missing code (one of the properties %(keys)s)") % {"keys": ", ".join(CODE_KEYS[:5])})
             continue
         if code in seen:
-            fail(index, code, f"duplicate code {code} (also feature {seen[code]})")
+            fail(index, code, _("duplicate code %(code)s (also feature %(index)s)") % {"code": code, "index": seen[code]})
             continue
         seen[code] = index
         geometry = feature.get("geometry")
         if not isinstance(geometry, dict):
-            fail(index, code, "missing geometry")
+            fail(index, code, _("missing geometry"))
             continue
         if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            fail(index, code, f"geometry type {geometry.get('type')} is not a Polygon or MultiPolygon")
+            fail(index, code, _("geometry type %(type)s is not a Polygon or MultiPolygon") % {"type": geometry.get("type")})
             continue
         try:
             geom = shape(geometry)
         except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
-            fail(index, code, f"malformed coordinates: {exc}")
+            fail(index, code, _("malformed coordinates: %(error)s") % {"error": exc})
             continue
         problem = _coordinate_problem(geom, bounds)
         if problem:
@@ -170,12 +178,12 @@ def parse_features(
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             if not repair:
-                fail(index, code, f"invalid geometry: {reason} (fix it, or import with repair)")
+                fail(index, code, _("invalid geometry: %(reason)s (fix it, or import with repair)") % {"reason": reason})
                 continue
             geom = polygonal_part(shapely.make_valid(geom))
             repaired.append({"index": index, "code": code, "reason": reason})
         if geom.is_empty or geom.area <= 0 or not all(math.isfinite(v) for v in geom.bounds):
-            fail(index, code, "polygon has no area")
+            fail(index, code, _("polygon has no area"))
             continue
         features.append(
             {
@@ -190,9 +198,13 @@ def parse_features(
         )
 
     if errors:
+        first = errors[0]
+        if first["code"]:
+            message = _("%(count)s feature(s) refused; nothing was imported. First: feature %(index)s (%(code)s): %(reason)s.")
+        else:
+            message = _("%(count)s feature(s) refused; nothing was imported. First: feature %(index)s: %(reason)s.")
         raise GeoJSONImportError(
-            f"{len(errors)} feature(s) refused; nothing was imported. First: feature {errors[0]['index']}"
-            f"{' (' + errors[0]['code'] + ')' if errors[0]['code'] else ''}: {errors[0]['reason']}.",
+            message % {"count": len(errors), "index": first["index"], "code": first["code"], "reason": first["reason"]},
             details=errors,
         )
 
@@ -204,7 +216,8 @@ def parse_features(
         share = inside / total if total else 0.0
         if share < MIN_SHARE_INSIDE:
             raise GeoJSONImportError(
-                f"Only {share:.0%} of the file's area lies inside this jurisdiction: is it for another street?",
+                _("Only %(share)s of the file's area lies inside this jurisdiction: is it for another street?")
+                % {"share": f"{share:.0%}"},
                 code="wrong_jurisdiction",
             )
     for feature in features:

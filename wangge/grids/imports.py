@@ -8,6 +8,7 @@ import shapely
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError, Conflict, NotFound
 from wangge.core.geo import LocalProjection, to_shape
@@ -72,8 +73,8 @@ def _coverage_changes(jurisdiction: Jurisdiction, kind: str, layer_code: str, ti
         grid_wgs = [to_shape(f["geometry"]) for f in new]
     else:
         grids = list(Grid.objects.filter(jurisdiction=jurisdiction).values_list("code", "geometry"))
-        grid_codes = [c for c, _ in grids]
-        grid_wgs = [to_shape(g) for _, g in grids]
+        grid_codes = [c for c, _geometry in grids]
+        grid_wgs = [to_shape(g) for _code, g in grids]
     if not grid_codes:
         return []
     projection = LocalProjection.for_geometries([to_shape(jurisdiction.boundary)])
@@ -84,7 +85,7 @@ def _coverage_changes(jurisdiction: Jurisdiction, kind: str, layer_code: str, ti
     if kind == ImportKind.GRIDS:
         for layer in Layer.objects.filter(jurisdiction=jurisdiction):
             units = list(layer.units.values_list("code", "geometry"))
-            layers.append((layer.code, layer.tiling, [c for c, _ in units], [to_shape(g) for _, g in units]))
+            layers.append((layer.code, layer.tiling, [c for c, _geometry in units], [to_shape(g) for _code, g in units]))
     else:
         layers.append((layer_code, tiling, [f["code"] for f in new], [to_shape(f["geometry"]) for f in new]))
 
@@ -140,12 +141,13 @@ def import_preview(
 ) -> ImportBatch:
     """Validate a file and compute what committing it would change. Writes only the batch row."""
     if kind not in ImportKind.values:
-        raise ApplicationError(f"Unknown import kind {kind!r}; use one of {', '.join(ImportKind.values)}.")
+        raise ApplicationError(_("Unknown import kind %(kind)r; use one of %(choices)s.")
+                               % {"kind": kind, "choices": ", ".join(ImportKind.values)})
     if kind == ImportKind.LAYER:
         if not layer_code.strip():
-            raise ApplicationError("A layer import needs a layer code.")
+            raise ApplicationError(_("A layer import needs a layer code."))
         if layer_kind and layer_kind not in LayerKind.values:
-            raise ApplicationError(f"Unknown layer kind {layer_kind!r}.")
+            raise ApplicationError(_("Unknown layer kind %(kind)r.") % {"kind": layer_kind})
     crs = crs or settings.WANGGE_IMPORT_CRS
     parsed = parse_features(
         raw, crs=crs, repair=repair, jurisdiction_code=jurisdiction.code, boundary=to_shape(jurisdiction.boundary)
@@ -177,12 +179,13 @@ def import_commit(*, jurisdiction: Jurisdiction, batch_id: int, user) -> ImportB
     jurisdiction = Jurisdiction.objects.select_for_update().get(pk=jurisdiction.pk)
     batch = ImportBatch.objects.select_for_update().filter(jurisdiction=jurisdiction, pk=batch_id).first()
     if batch is None:
-        raise NotFound(f"Import {batch_id} not found.")
+        raise NotFound(_("Import %(id)s not found.") % {"id": batch_id})
     if batch.status != ImportStatus.PREVIEWED:
-        raise Conflict(f"Import {batch_id} is already {batch.get_status_display()}.", code="import_not_pending")
+        raise Conflict(_("Import %(id)s is already %(status)s.") % {"id": batch_id, "status": batch.get_status_display()},
+                       code="import_not_pending")
     if batch.base_version != jurisdiction.territory_version:
         raise Conflict(
-            "The territory changed after this preview was made; upload the file again to see the current diff.",
+            _("The territory changed after this preview was made; upload the file again to see the current diff."),
             code="stale_preview",
         )
     departments = _departments_by_code(jurisdiction)
@@ -225,9 +228,10 @@ def import_commit(*, jurisdiction: Jurisdiction, batch_id: int, user) -> ImportB
 def import_discard(*, jurisdiction: Jurisdiction, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_for_update().filter(jurisdiction=jurisdiction, pk=batch_id).first()
     if batch is None:
-        raise NotFound(f"Import {batch_id} not found.")
+        raise NotFound(_("Import %(id)s not found.") % {"id": batch_id})
     if batch.status != ImportStatus.PREVIEWED:
-        raise Conflict(f"Import {batch_id} is already {batch.get_status_display()}.", code="import_not_pending")
+        raise Conflict(_("Import %(id)s is already %(status)s.") % {"id": batch_id, "status": batch.get_status_display()},
+                       code="import_not_pending")
     batch.status = ImportStatus.DISCARDED
     batch.save(update_fields=["status"])
     return batch

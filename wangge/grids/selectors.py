@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -35,14 +36,14 @@ def jurisdiction_for_user(user, code: str | None = None) -> Jurisdiction:
         jurisdiction = Jurisdiction.objects.filter(code=code).first()
     elif user.jurisdiction_id:
         if code and code != user.jurisdiction.code:
-            raise PermissionDenied("You do not work in that jurisdiction.")
+            raise PermissionDenied(_("You do not work in that jurisdiction."))
         jurisdiction = user.jurisdiction
     elif user.is_superuser:
         jurisdiction = Jurisdiction.objects.order_by("id").first()
     else:
-        raise PermissionDenied("Your account is not attached to a jurisdiction.")
+        raise PermissionDenied(_("Your account is not attached to a jurisdiction."))
     if jurisdiction is None:
-        raise NotFound("No jurisdiction has been set up yet.")
+        raise NotFound(_("No jurisdiction has been set up yet."))
     return jurisdiction
 
 
@@ -67,9 +68,9 @@ def can_see_personal_data(*, user, grid: Grid, person_department_id: int | None 
 def grid_get_for_user(*, user, jurisdiction: Jurisdiction, code: str) -> Grid:
     grid = Grid.objects.filter(jurisdiction=jurisdiction, code=code).first()
     if grid is None:
-        raise NotFound(f"Grid {code} not found.")
+        raise NotFound(_("Grid %(code)s not found.") % {"code": code})
     if not grids_visible_to(user=user, jurisdiction=jurisdiction).filter(pk=grid.pk).exists():
-        raise PermissionDenied(f"Grid {code} is outside your scope.")
+        raise PermissionDenied(_("Grid %(code)s is outside your scope.") % {"code": code})
     return grid
 
 
@@ -118,7 +119,8 @@ def to_display_crs(geoms, crs: str):
     if crs == "wgs84":
         return geoms
     if crs not in coords.CRS_CHOICES:
-        raise ApplicationError(f"Unknown coordinate system {crs!r}; use one of {', '.join(coords.CRS_CHOICES)}.")
+        raise ApplicationError(_("Unknown coordinate system %(crs)r; use one of %(choices)s.")
+                               % {"crs": crs, "choices": ", ".join(coords.CRS_CHOICES)})
 
     def fn(xy):
         lons, lats = coords.from_wgs84_array(xy[:, 0], xy[:, 1], crs)
@@ -183,7 +185,7 @@ def layers_for_jurisdiction(*, jurisdiction: Jurisdiction) -> QuerySet[Layer]:
 def layer_get(*, jurisdiction: Jurisdiction, code: str) -> Layer:
     layer = Layer.objects.filter(jurisdiction=jurisdiction, code=code).first()
     if layer is None:
-        raise NotFound(f"Layer {code} not found.")
+        raise NotFound(_("Layer %(code)s not found.") % {"code": code})
     return layer
 
 
@@ -255,5 +257,5 @@ def merge_report(*, jurisdiction: Jurisdiction, crs: str = "wgs84") -> dict:
 def import_batch_get(*, jurisdiction: Jurisdiction, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.filter(jurisdiction=jurisdiction, pk=batch_id).first()
     if batch is None:
-        raise NotFound(f"Import {batch_id} not found.")
+        raise NotFound(_("Import %(id)s not found.") % {"id": batch_id})
     return batch

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, field_validator
@@ -12,6 +13,7 @@ from pydantic import Field, field_validator
 from wangge.accounts.services import api_token_authenticate
 from wangge.cases.uploads import photos_from_files
 from wangge.core.errors import NotFound, PermissionDenied
+from wangge.core.phones import contact_phone_normalize
 from wangge.grids.selectors import jurisdiction_for_user
 from wangge.intake import selectors, services
 from wangge.intake.models import Report, TriageReason
@@ -113,7 +115,7 @@ def _bearer_user(request: HttpRequest):
     if header.lower().startswith("bearer "):
         user = api_token_authenticate(key=header[7:].strip())
         if user is None:
-            raise PermissionDenied("The API token is not valid.")
+            raise PermissionDenied(_("The API token is not valid."))
         return user
     return None
 
@@ -134,6 +136,7 @@ def report_out(report: Report, request: HttpRequest) -> dict:
 def report_create(request, payload: Form[ReportIn], photos: File[list[UploadedFile]] = None):
     user = _bearer_user(request)
     jurisdiction = jurisdiction_for_user(user) if user else selectors.public_jurisdiction(code=payload.jurisdiction)
+    phone = contact_phone_normalize(payload.reporter_phone)  # a mobile or a fixed line, or 422 with the reason
     lon, lat, crs, how = payload.lon, payload.lat, payload.crs, "gps"
     if lon is None and payload.location_link:
         (lon, lat, crs), how = parse_location_link(payload.location_link), "link"
@@ -143,7 +146,8 @@ def report_create(request, payload: Form[ReportIn], photos: File[list[UploadedFi
         jurisdiction=jurisdiction, actor=user,
         channel="patrol" if patrol else "rider" if payload.rider_platform else "resident",
         description=payload.description, lon=lon, lat=lat, crs=crs, address=payload.address,
-        category_code=payload.category or None, reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
+        category_code=payload.category or None, reporter_name=payload.reporter_name,
+        reporter_phone=phone,
         rider_platform=payload.rider_platform, rider_station=payload.rider_station, photos=images,
         idempotency_key=payload.idempotency_key or request.headers.get("Idempotency-Key"),
         source_key=services.source_key_for(ip=request.META.get("REMOTE_ADDR", ""), user=user),
@@ -180,7 +184,7 @@ def report_rating(request, code: str, payload: RatingIn):
 def _triage_jurisdiction(request):
     user = request.user
     if not (user.is_superuser or user.role in ("operator", "admin")):
-        raise PermissionDenied("Only the operations centre triages reports.")
+        raise PermissionDenied(_("Only the operations centre triages reports."))
     return jurisdiction_for_user(user)
 
 
@@ -207,7 +211,7 @@ def triage_list(request, reason: str | None = None, limit: int = 50, offset: int
 def triage_action(request, report_id: int, verb: str, payload: TriageIn):
     jurisdiction = _triage_jurisdiction(request)
     if not Report.objects.filter(jurisdiction=jurisdiction, pk=report_id).exists():
-        raise NotFound(f"Report {report_id} not found.")
+        raise NotFound(_("Report %(id)s not found.") % {"id": report_id})
     if verb == "file":
         lon, lat, crs = payload.lon, payload.lat, payload.crs
         if payload.where:
@@ -220,7 +224,7 @@ def triage_action(request, report_id: int, verb: str, payload: TriageIn):
     elif verb == "reject":
         report = services.report_triage_reject(report_id=report_id, actor=request.user, reason=payload.reason)
     else:
-        raise NotFound(f"Unknown triage action {verb!r}: file, merge, keep or reject.")
+        raise NotFound(_("Unknown triage action %(verb)r: file, merge, keep or reject.") % {"verb": verb})
     return triage_out(report)
 
 

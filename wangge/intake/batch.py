@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case, Category, Channel
@@ -115,16 +116,16 @@ def _route(jurisdiction: Jurisdiction, items: list[_Item], context: dict) -> Non
         if d.category_code:
             category = minors.get(d.category_code)
             if category is None or not category.active:
-                it.error = ApplicationError(f"Unknown category {d.category_code!r}: choose a minor class (小类).",
+                it.error = ApplicationError(_("Unknown category %(code)r: choose a minor class (小类).") % {"code": d.category_code},
                                             code="unknown_category")
             r.category, r.confidence, r.category_source = category, 1.0, CategorySource.REPORTER
     for crs, group in points.items():
         for start in range(0, len(group), routing.MAX_BATCH):
             part = group[start:start + routing.MAX_BATCH]
             try:
-                found = routing.locate_points(jurisdiction=jurisdiction, points=[(lon, lat) for _, lon, lat, _ in part], crs=crs)
+                found = routing.locate_points(jurisdiction=jurisdiction, points=[(lon, lat) for _it, lon, lat, _source in part], crs=crs)
             except ApplicationError as exc:
-                for it, *_ in part:
+                for it, *_rest in part:
                     it.error = it.error or exc
                 continue
             for (it, lon, lat, source), located in zip(part, found, strict=True):
@@ -166,7 +167,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
     caller keeps across batches of one import (the open cases' index lives there)."""
     context = {} if context is None else context
     if channel not in Channel.values:
-        raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
+        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
     now = timezone.now()
     out: list[Received | None] = [None] * len(items)
     todo: list[_Item] = []
@@ -174,9 +175,9 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
         description = (d.description or "").strip()
         try:
             if len(description) < 4:
-                raise ApplicationError("Describe the problem (at least 4 characters).", code="description_required")
+                raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
             if len(description) > 2000:
-                raise ApplicationError("The description is longer than 2,000 characters.", code="description_too_long")
+                raise ApplicationError(_("The description is longer than 2,000 characters."), code="description_too_long")
             lon, lat = _check_coordinates(d.lon, d.lat)
         except ApplicationError as exc:
             out[i] = Received(None, error=exc)
@@ -199,7 +200,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
         if it.key and it.key in by_key:
             existing = by_key[it.key]
             if existing.fingerprint != it.fingerprint:
-                return Received(existing, error=Conflict("This idempotency key was already used for a different report.",
+                return Received(existing, error=Conflict(_("This idempotency key was already used for a different report."),
                                                          code="idempotency_mismatch"))
             return Received(existing)
         if it.fingerprint in by_print:
@@ -238,7 +239,8 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
         if d.source_key and not trusted:
             if sent.get(d.source_key, 0) >= limit:
                 out[it.i] = Received(None, error=Throttled(
-                    f"Too many reports from one source: at most {limit} in {seconds // 60} minutes. Try again later.",
+                    _("Too many reports from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
+                    % {"limit": limit, "minutes": seconds // 60},
                     details={"limit": limit, "window_seconds": seconds}))
                 continue
             sent[d.source_key] = sent.get(d.source_key, 0) + 1
@@ -269,7 +271,7 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
     if not filing:
         return
     drafts = []
-    for _, report in filing:
+    for _it, report in filing:
         case_actor = report.reporter_user or (None if report.channel in PUBLIC_CHANNELS else actor)
         drafts.append(cases.CaseDraft(
             channel=report.channel, category_code=report.category.code, description=report.description, lon=report.lon,
@@ -288,7 +290,7 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
     # The cases that could take a duplicate, as read before this batch: still open? (one query)
     now = timezone.now()
     ask, auto = settings.WANGGE_DEDUPE_ASK, settings.WANGGE_DEDUPE_AUTO
-    maybe = {c[0] for report, _ in filed
+    maybe = {c[0] for report, _case in filed
              for c in index.candidates(lon=report.lon, lat=report.lat, category_id=report.category_id,
                                        text=report.description, now=now) if c[3] >= ask}
     if maybe:
@@ -307,8 +309,8 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
             report.triage_reasons, report.status = [TriageReason.DUPLICATE], ReportStatus.TRIAGE
         index.add(pk=case.pk, category_id=case.category_id, lon=case.lon, lat=case.lat, created_at=case.created_at,
                   description=case.description)
-    targets = cases.cases_merge_batch(merges=merges, known=[case for _, case in filed])
-    for report, (case, _, _), target in zip(joining, merges, targets, strict=True):
+    targets = cases.cases_merge_batch(merges=merges, known=[case for _report, case in filed])
+    for report, (case, _into, _why), target in zip(joining, merges, targets, strict=True):
         if target is None:  # the target stopped taking duplicates meanwhile: the report keeps its own case
             report.duplicate_of_id = report.duplicate_score = None
             index.add(pk=case.pk, category_id=case.category_id, lon=case.lon, lat=case.lat, created_at=case.created_at,

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases.workflow import RATINGS
+from wangge.core.errors import ApplicationError
+from wangge.core.phones import contact_phone_normalize
 from wangge.routing.coords import CRS_CHOICES
 
 PLATFORMS = ["美团", "饿了么", "顺丰", "京东", "闪送", "达达", "中通", "圆通", "申通", "韵达", "邮政", "其他"]
@@ -24,8 +26,8 @@ class PublicReportForm(forms.Form):
     location_source = forms.CharField(required=False, widget=forms.HiddenInput)
     location_link = forms.CharField(label=_("…or paste a location link (WeChat, AMap)"), required=False, max_length=500)
     address = forms.CharField(label=_("Address or landmark"), required=False, max_length=200)
-    reporter_phone = forms.RegexField(label=_("Phone (optional, to be called back)"), required=False,
-                                      regex=r"^[0-9+\- ]{5,20}$", error_messages={"invalid": _("Enter a phone number.")})
+    reporter_phone = forms.CharField(label=_("Phone (optional, to be called back)"), required=False, max_length=32,
+                                     widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
     is_rider = forms.BooleanField(label=_("I am a delivery rider / courier"), required=False)
     rider_platform = forms.ChoiceField(label=_("Platform"), required=False,
                                        choices=[("", "—")] + [(p, p) for p in PLATFORMS])
@@ -38,6 +40,13 @@ class PublicReportForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
             self.initial.setdefault("crs", "wgs84")
+
+    def clean_reporter_phone(self) -> str:
+        """A mobile or a fixed line to call back on, stored as digits; the reason when it is neither."""
+        try:
+            return contact_phone_normalize(self.cleaned_data["reporter_phone"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
 class RatingForm(forms.Form):

@@ -86,8 +86,8 @@ def _sniff(raw: bytes, filename: str) -> str:
         return "xls"
     for magic, what in _BINARY_MAGIC.items():
         if raw.startswith(magic):
-            raise UnsupportedFile(_("This is a %(what)s, not a spreadsheet: upload the work-order export as xlsx or "
-                                    "csv.") % {"what": _(what)})
+            raise UnsupportedFile(_("This is a %(what)s, not a spreadsheet: upload the work-order export as xlsx or csv.")
+                                  % {"what": _(what)})
     head = raw[:4096]
     if b"\x00" in head and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnsupportedFile(_("This is not a spreadsheet: upload the work-order export as xlsx or csv."))

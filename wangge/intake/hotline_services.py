@@ -27,6 +27,7 @@ from django.db import connection, router, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.cases.models import CaseEvent, Category, Channel
@@ -72,11 +73,11 @@ class FileTooLarge(ApplicationError):
 def hotline_staff_check(*, actor, jurisdiction: Jurisdiction) -> None:
     """12345 work is the operations centre's: its operators and the jurisdiction's administrators."""
     if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("Log in as an operator to import 12345 work orders.")
+        raise PermissionDenied(_("Log in as an operator to import 12345 work orders."))
     if actor.is_superuser:
         return
     if actor.role not in (Role.OPERATOR, Role.ADMIN) or actor.jurisdiction_id != jurisdiction.pk:
-        raise PermissionDenied("Only the operations centre imports 12345 work orders.")
+        raise PermissionDenied(_("Only the operations centre imports 12345 work orders."))
 
 
 def hotline_imports(*, actor, jurisdiction: Jurisdiction) -> QuerySet[HotlineImport]:
@@ -87,7 +88,7 @@ def hotline_imports(*, actor, jurisdiction: Jurisdiction) -> QuerySet[HotlineImp
 def hotline_import_get(*, actor, jurisdiction: Jurisdiction, batch_id: int) -> HotlineImport:
     batch = hotline_imports(actor=actor, jurisdiction=jurisdiction).filter(pk=batch_id).first()
     if batch is None:
-        raise NotFound(f"Import {batch_id} not found.")
+        raise NotFound(_("Import %(id)s not found.") % {"id": batch_id})
     return batch
 
 
@@ -127,11 +128,11 @@ def hotline_upload(*, jurisdiction: Jurisdiction, actor, filename: str, raw: byt
 
     hotline_staff_check(actor=actor, jurisdiction=jurisdiction)
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise FileTooLarge(f"The file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split the export.")
+        raise FileTooLarge(_("The file is larger than %(mb)s MB; split the export.") % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024})
     table = hotline.read_table(raw, filename=filename)
     columns = hotline.map_columns(table.header)
     if not any(not hotline._is_blank(row) for row in table.rows):
-        raise hotline.FileRejected("The file has a header but no work orders below it.", code="empty_file")
+        raise hotline.FileRejected(_("The file has a header but no work orders below it."), code="empty_file")
     digest = hashlib.sha256(raw).hexdigest()
     batch = HotlineImport(
         jurisdiction=jurisdiction, filename=(filename or "upload")[:255], sha256=digest, size=len(raw),
@@ -207,7 +208,7 @@ def _preview(batch: HotlineImport) -> None:
     columns = hotline.map_columns(table.header)
     rows = list(hotline.validate_rows(table.rows, columns, first_line=table.header_line + 1))
     if not rows:
-        raise hotline.FileRejected("The file has a header but no work orders below it.", code="empty_file")
+        raise hotline.FileRejected(_("The file has a header but no work orders below it."), code="empty_file")
     HotlineImportRow.objects.filter(batch=batch).delete()
     HotlineImport.objects.filter(pk=batch.pk).update(progress_done=0, progress_total=len(rows), counts={})
     existing = _existing_orders(jurisdiction, sorted({r.order_no for r in rows if r.order_no}))
@@ -298,13 +299,14 @@ def hotline_commit_request(*, jurisdiction: Jurisdiction, actor, batch_id: int) 
     hotline_staff_check(actor=actor, jurisdiction=jurisdiction)
     batch = HotlineImport.objects.select_for_update().filter(pk=batch_id, jurisdiction=jurisdiction).first()
     if batch is None:
-        raise NotFound(f"Import {batch_id} not found.")
+        raise NotFound(_("Import %(id)s not found.") % {"id": batch_id})
     resumable = batch.commit_requested_at is not None and (
         batch.status == S.FAILED or (batch.status == S.COMMITTING and hotline_import_stale(batch)))
     if batch.status == S.COMMITTING and not resumable:
-        raise Conflict("This import is being committed right now.", code="already_running")
+        raise Conflict(_("This import is being committed right now."), code="already_running")
     if batch.status != S.PREVIEWED and not resumable:
-        raise Conflict(f"This import is {S(batch.status).label.lower()}: there is nothing to commit.", code="not_previewed")
+        raise Conflict(_("This import is %(status)s: there is nothing to commit.") % {"status": str(S(batch.status).label).lower()},
+                       code="not_previewed")
     actionable = batch.rows.filter(action__in=[RowAction.CREATE, RowAction.UPDATE])
     batch.progress_total = actionable.count()
     batch.progress_done = actionable.filter(done=True).count()
@@ -312,7 +314,7 @@ def hotline_commit_request(*, jurisdiction: Jurisdiction, actor, batch_id: int) 
     if batch.commit_requested_at is None:
         batch.commit_requested_by, batch.commit_requested_at = actor, timezone.now()
     batch.save()
-    for _ in range(max(1, int(getattr(settings, "WANGGE_HOTLINE_COMMIT_JOBS", 1)))):
+    for _job in range(max(1, int(getattr(settings, "WANGGE_HOTLINE_COMMIT_JOBS", 1)))):
         _enqueue(hotline_commit_task, batch.pk)
     return batch
 
@@ -426,7 +428,7 @@ def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hot
             waiting.append((r, order))
         else:
             r.outcome = outcome[r.order_no]
-    for (r, order), (report, error) in zip(waiting, _submit_all(jurisdiction, [o for _, o in waiting], matcher, context),
+    for (r, order), (report, error) in zip(waiting, _submit_all(jurisdiction, [o for _row, o in waiting], matcher, context),
                                            strict=True):
         if report is None:
             r.outcome, r.errors = "failed", [*r.errors, error]
@@ -478,11 +480,11 @@ def hotline_discard(*, jurisdiction: Jurisdiction, actor, batch_id: int) -> Hotl
     hotline_staff_check(actor=actor, jurisdiction=jurisdiction)
     batch = HotlineImport.objects.select_for_update().filter(pk=batch_id, jurisdiction=jurisdiction).first()
     if batch is None:
-        raise NotFound(f"Import {batch_id} not found.")
+        raise NotFound(_("Import %(id)s not found.") % {"id": batch_id})
     if batch.commit_requested_at is not None or batch.status not in (S.QUEUED, S.PREVIEWING, S.PREVIEWED, S.FAILED):
-        raise Conflict("Only an import that was not committed can be discarded.", code="already_committed")
+        raise Conflict(_("Only an import that was not committed can be discarded."), code="already_committed")
     if batch.status in (S.QUEUED, S.PREVIEWING) and not hotline_import_stale(batch):
-        raise Conflict("The preview is running; wait for it, or discard it if it stalls.", code="already_running")
+        raise Conflict(_("The preview is running; wait for it, or discard it if it stalls."), code="already_running")
     batch.rows.all().delete()
     batch.status, batch.finished_at = S.DISCARDED, timezone.now()
     batch.save(update_fields=["status", "finished_at"])

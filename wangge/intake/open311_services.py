@@ -260,8 +260,8 @@ def request_receipt(report: Report) -> dict:
             TriageReason.LOW_CONFIDENCE: _("its category needs checking"),
         }
         why = "; ".join(str(reasons[r]) for r in report.triage_reasons if r in reasons) or _("it needs review")
-        notice = _("Received; the operations centre will review it (%(why)s). "
-                   "Ask for the request id with the token.") % {"why": why}
+        notice = _("Received; the operations centre will review it (%(why)s). Ask for the request id with the token.") % {
+            "why": why}
     receipt = {"service_request_id": case_code} if case_code else {"token": report.tracking_code}
     return {**receipt, "service_notice": notice, "account_id": None}
 

@@ -23,7 +23,7 @@ def public_jurisdiction(*, code: str | None = None) -> Jurisdiction:
     qs = Jurisdiction.objects.all()
     jurisdiction = qs.filter(code=code).first() if code else qs.order_by("id").first()
     if jurisdiction is None:
-        raise NotFound("No such street." if code else "No street has been set up yet.")
+        raise NotFound(_("No such street.") if code else _("No street has been set up yet."))
     return jurisdiction
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.cases import services as cases
@@ -70,8 +71,8 @@ def _throttle(jurisdiction: Jurisdiction, source_key: str, actor, channel: str) 
     recent = Report.objects.filter(jurisdiction=jurisdiction, source_key=source_key,
                                    created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()
     if recent >= limit:
-        raise Throttled(f"Too many reports from one source: at most {limit} in {seconds // 60} minutes. Try again later.",
-                        details={"limit": limit, "window_seconds": seconds})
+        raise Throttled(_("Too many reports from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
+                        % {"limit": limit, "minutes": seconds // 60}, details={"limit": limit, "window_seconds": seconds})
 
 
 def _fingerprint(*, channel: str, description: str, lon, lat, address: str, phone: str, source_key: str,
@@ -87,9 +88,9 @@ def _check_coordinates(lon, lat) -> tuple[float | None, float | None]:
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError) as exc:
-        raise ApplicationError("lon and lat must both be numbers.", code="invalid_coordinates") from exc
+        raise ApplicationError(_("lon and lat must both be numbers."), code="invalid_coordinates") from exc
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ApplicationError(f"({lon}, {lat}) is not a longitude/latitude.", code="invalid_coordinates")
+        raise ApplicationError(_("(%(lon)s, %(lat)s) is not a longitude/latitude.") % {"lon": lon, "lat": lat}, code="invalid_coordinates")
     return lon, lat
 
 
@@ -150,13 +151,13 @@ def report_submit(
     on SQLite a transaction holds the database's one write lock from its first statement."""
     description = (description or "").strip()
     if channel not in Channel.values:
-        raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
+        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
     if len(description) < 4:
-        raise ApplicationError("Describe the problem (at least 4 characters).", code="description_required")
+        raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
     if len(description) > 2000:
-        raise ApplicationError("The description is longer than 2,000 characters.", code="description_too_long")
+        raise ApplicationError(_("The description is longer than 2,000 characters."), code="description_too_long")
     if len(photos or []) > MAX_PHOTOS:
-        raise ApplicationError(f"At most {MAX_PHOTOS} photos at once.", code="too_many_files")
+        raise ApplicationError(_("At most %(n)s photos at once.") % {"n": MAX_PHOTOS}, code="too_many_files")
     lon, lat = _check_coordinates(lon, lat)
     fingerprint = _fingerprint(channel=channel, description=description, lon=lon, lat=lat, address=address,
                                phone=reporter_phone, source_key=source_key, category_code=category_code)
@@ -194,7 +195,7 @@ def _already_received(jurisdiction: Jurisdiction, idempotency_key: str | None, f
         existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.fingerprint != fingerprint:
-                raise Conflict("This idempotency key was already used for a different report.", code="idempotency_mismatch")
+                raise Conflict(_("This idempotency key was already used for a different report."), code="idempotency_mismatch")
             return existing
     return Report.objects.filter(
         jurisdiction=jurisdiction, fingerprint=fingerprint,
@@ -217,7 +218,7 @@ def _receive(report: Report, *, actor, photos: list[CleanImage], join: Case | No
         existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=report.idempotency_key).first()
         if report.idempotency_key and existing is not None:
             return existing, False
-        raise Conflict("This report is being received right now; retry.", code="idempotency_race") from exc
+        raise Conflict(_("This report is being received right now; retry."), code="idempotency_race") from exc
     for image in photos:
         _store_photo(report, image)
     if not report.triage_reasons:
@@ -243,11 +244,11 @@ def _join_target(jurisdiction: Jurisdiction, code: str, r: Routed) -> Case:
     """The open case a reporter chose to join ("is it one of these?"): it must be open and nearby."""
     case = Case.objects.filter(jurisdiction=jurisdiction, code=code.strip()).select_related("category").first()
     if case is None or not case.is_open or case.merged_into_id:
-        raise ApplicationError("That case is not open any more; file your report on its own.", code="join_not_open")
+        raise ApplicationError(_("That case is not open any more; file your report on its own."), code="join_not_open")
     if r.lon is not None and dedupe.distance_m(r.lon, r.lat, case.lon, case.lat) > 5 * settings.WANGGE_DEDUPE_RADIUS_M:
-        raise ApplicationError("That case is too far from your location to be the same problem.", code="join_too_far")
+        raise ApplicationError(_("That case is too far from your location to be the same problem."), code="join_too_far")
     if r.category is not None and r.category.pk != case.category_id:
-        raise ApplicationError("That case is about a different kind of problem.", code="join_other_category")
+        raise ApplicationError(_("That case is about a different kind of problem."), code="join_other_category")
     return case
 
 
@@ -276,7 +277,7 @@ def _file(report: Report, *, actor, join: Case | None = None, decided: bool = Fa
     (unless an operator has `decided` already: then a likely duplicate is noted and stays its own case)."""
     # The case's reporter is the report's own user; an operator filing a resident's report is not its reporter.
     case_actor = report.reporter_user or (None if report.channel in PUBLIC_CHANNELS else actor)
-    case, _ = cases.case_report(
+    case, _created = cases.case_report(
         jurisdiction=report.jurisdiction, actor=case_actor, channel=report.channel,
         category_code=report.category.code, description=report.description, lon=report.lon, lat=report.lat,
         address=report.address, reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
@@ -307,15 +308,15 @@ def _file(report: Report, *, actor, join: Case | None = None, decided: bool = Fa
 
 def _operator(actor, report: Report) -> None:
     if actor is None or not (actor.is_superuser or actor.role in (Role.OPERATOR, Role.ADMIN)):
-        raise PermissionDenied("Only the operations centre resolves triage.")
+        raise PermissionDenied(_("Only the operations centre resolves triage."))
     if not actor.is_superuser and actor.jurisdiction_id != report.jurisdiction_id:
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
 
 
 def _locked(report_id: int) -> Report:
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
-        raise NotFound(f"Report {report_id} not found.")
+        raise NotFound(_("Report %(id)s not found.") % {"id": report_id})
     return report
 
 
@@ -326,19 +327,19 @@ def report_triage_file(*, report_id: int, actor, category_code: str | None = Non
     report = _locked(report_id)
     _operator(actor, report)
     if report.status != ReportStatus.TRIAGE or report.case_id:
-        raise Conflict(f"This report is already {ReportStatus(report.status).label}.", code="already_resolved")
+        raise Conflict(_("This report is already %(status)s.") % {"status": ReportStatus(report.status).label}, code="already_resolved")
     code = category_code or (report.category.code if report.category else None)
     if not code:
-        raise ApplicationError("Choose the category (小类) of this report.", code="category_required")
+        raise ApplicationError(_("Choose the category (小类) of this report."), code="category_required")
     has_point = lon is not None or lat is not None
     r = route(jurisdiction=report.jurisdiction, description=report.description,
               lon=lon if has_point else report.lon, lat=lat if has_point else report.lat,
               crs=crs if has_point else "wgs84", address="" if has_point or report.lon is not None else report.address,
               category_code=code, location_source="operator" if has_point else report.location_source)
     if r.located is None:
-        raise ApplicationError("Set the place on the map: the report has no location.", code="location_required")
+        raise ApplicationError(_("Set the place on the map: the report has no location."), code="location_required")
     if not r.located["inside_jurisdiction"]:
-        raise ApplicationError("The place is outside this jurisdiction: reject the report or move the pin.",
+        raise ApplicationError(_("The place is outside this jurisdiction: reject the report or move the pin."),
                                code="outside_jurisdiction")
     _apply_routing(report, r)
     if category_code:
@@ -355,10 +356,10 @@ def report_triage_duplicate(*, report_id: int, actor, merge: bool, note: str = "
     report = _locked(report_id)
     _operator(actor, report)
     if TriageReason.DUPLICATE not in report.triage_reasons or report.status != ReportStatus.TRIAGE:
-        raise Conflict("This report is not waiting for a duplicate decision.", code="already_resolved")
+        raise Conflict(_("This report is not waiting for a duplicate decision."), code="already_resolved")
     if merge:
         if report.duplicate_of_id is None:
-            raise Conflict("The candidate case is gone; keep the report as its own case.", code="candidate_gone")
+            raise Conflict(_("The candidate case is gone; keep the report as its own case."), code="candidate_gone")
         report.case = cases.case_merge(case_id=report.case_id, into_case_id=report.duplicate_of_id, actor=actor,
                                        reason=note or "并单（人工确认）")
         report.status = ReportStatus.JOINED
@@ -376,9 +377,9 @@ def report_triage_reject(*, report_id: int, actor, reason: str) -> Report:
     report = _locked(report_id)
     _operator(actor, report)
     if report.status != ReportStatus.TRIAGE or report.case_id:
-        raise Conflict(f"This report is already {ReportStatus(report.status).label}.", code="already_resolved")
+        raise Conflict(_("This report is already %(status)s.") % {"status": ReportStatus(report.status).label}, code="already_resolved")
     if not (reason or "").strip():
-        raise ApplicationError("Say why the report is not accepted: the reporter will read it.", code="reason_required")
+        raise ApplicationError(_("Say why the report is not accepted: the reporter will read it."), code="reason_required")
     report.status, report.triage_reasons = ReportStatus.REJECTED, []
     report.resolved_by, report.resolved_at, report.resolution_note = actor, timezone.now(), reason.strip()[:300]
     report.save()
@@ -391,7 +392,7 @@ def report_by_code(*, code: str) -> Report:
     report = (Report.objects.select_related("case", "case__category", "category", "jurisdiction")
               .filter(tracking_code=(code or "").strip().upper()).first())
     if report is None:
-        raise NotFound("No report has this tracking code.")
+        raise NotFound(_("No report has this tracking code."))
     return report
 
 
@@ -399,8 +400,8 @@ def report_rate(*, code: str, rating: str, comment: str = "", actor=None) -> Cas
     """评价 from the follow page: the tracking code proves the rater reported the problem."""
     report = report_by_code(code=code)
     if rating not in RATINGS:
-        raise ApplicationError(f"rating must be one of {', '.join(RATINGS)}.", code="invalid_payload")
+        raise ApplicationError(_("rating must be one of %(ratings)s.") % {"ratings": ", ".join(RATINGS)}, code="invalid_payload")
     if report.case_id is None:
-        raise Conflict("The report has not become a case yet; it can be rated once it is closed.", code="not_closed")
+        raise Conflict(_("The report has not become a case yet; it can be rated once it is closed."), code="not_closed")
     return cases.case_act(case_id=report.case_id, actor=actor if getattr(actor, "pk", None) else None, action="evaluate",
                           payload={"rating": rating, "comment": comment}, as_reporter=True)

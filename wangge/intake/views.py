@@ -133,7 +133,7 @@ def follow_page(request, code: str):
     error, status = "", 200
     if request.method == "POST":
         if form is None:
-            error, status = "The case is not closed yet; it can be rated once it is.", 409
+            error, status = _("The case is not closed yet; it can be rated once it is."), 409
         elif form.is_valid():
             try:
                 services.report_rate(code=report.tracking_code, rating=form.cleaned_data["rating"],
@@ -162,7 +162,7 @@ def follow_photo(request, code: str, photo_id: int):
 def _operator_jurisdiction(request):
     user = request.user
     if not (user.is_superuser or user.role in (Role.OPERATOR, Role.ADMIN)):
-        raise DjangoPermissionDenied("Only the operations centre triages reports.")
+        raise DjangoPermissionDenied(_("Only the operations centre triages reports."))
     return jurisdiction_for_user(user)
 
 

@@ -17,7 +17,7 @@ CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
 
 def new_survey_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return "".join(secrets.choice(CODE_ALPHABET) for _i in range(8))
 
 
 class ServiceKind(models.TextChoices):

@@ -409,7 +409,7 @@ def answers_validate(*, questions: list[dict], answers) -> dict:
     clean: dict = {}
     for key in answers:
         if key not in by_id:
-            errors[str(key)[:40]] = "There is no such question in this survey."
+            errors[str(key)[:40]] = _("There is no such question in this survey.")
     for qid, q in by_id.items():
         value = answers.get(qid)
         if isinstance(value, str):

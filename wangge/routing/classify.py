@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import sklearn
 from django.db import transaction
+from django.utils.translation import gettext as _
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
@@ -161,28 +162,29 @@ class Model:
         try:
             payload = pickle.loads(zlib.decompress(bytes(blob)))  # noqa: S301 - our own rows only
         except Exception as exc:
-            raise ApplicationError(f"The stored classifier cannot be read: {exc}", code="classifier_unreadable") from exc
+            raise ApplicationError(_("The stored classifier cannot be read: %(error)s") % {"error": exc},
+                                   code="classifier_unreadable") from exc
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise ApplicationError("The stored classifier has an unknown format.", code="classifier_unreadable")
+            raise ApplicationError(_("The stored classifier has an unknown format."), code="classifier_unreadable")
         return cls(payload["pipeline"], n_samples=payload["n_samples"], dropped=payload["dropped"])
 
 
 def _prepare(samples: Iterable[tuple[str, str]]) -> tuple[list[str], list[str], dict[str, int]]:
     pairs = [(str(t).strip(), str(label).strip()) for t, label in samples]
     pairs = [(t, label) for t, label in pairs if t and label]
-    counts = Counter(label for _, label in pairs)
+    counts = Counter(label for _text, label in pairs)
     dropped = {label: n for label, n in sorted(counts.items()) if n < MIN_PER_LABEL}
     kept = [(t, label) for t, label in pairs if label not in dropped]
     n_labels = len(counts) - len(dropped)
     if n_labels < 2:
         raise ApplicationError(
-            f"A classifier needs at least 2 labels with {MIN_PER_LABEL} or more samples each; got {n_labels}.",
+            _("A classifier needs at least 2 labels with %(min)s or more samples each; got %(n)s.") % {"min": MIN_PER_LABEL, "n": n_labels},
             code="classifier_too_few_labels", details={"counts": dict(counts)},
         )
     if len(kept) < MIN_SAMPLES:
-        raise ApplicationError(f"A classifier needs at least {MIN_SAMPLES} samples; got {len(kept)}.",
+        raise ApplicationError(_("A classifier needs at least %(min)s samples; got %(n)s.") % {"min": MIN_SAMPLES, "n": len(kept)},
                                code="classifier_too_few_samples", details={"counts": dict(counts)})
-    return [t for t, _ in kept], [label for _, label in kept], dropped
+    return [t for t, _label in kept], [label for _text, label in kept], dropped
 
 
 def train(samples: Iterable[tuple[str, str]]) -> Model:
@@ -197,7 +199,7 @@ def train(samples: Iterable[tuple[str, str]]) -> Model:
 
 def cross_validate(samples: Iterable[tuple[str, str]], *, folds: int = 5, seed: int = 0) -> dict:
     """Stratified k-fold macro-F1 and accuracy of the model's labels (folds shrink to the rarest label)."""
-    texts, labels, _ = _prepare(samples)
+    texts, labels, _dropped = _prepare(samples)
     y = np.asarray(labels)
     folds = min(folds, min(Counter(labels).values()))
     if folds < 2:
@@ -262,7 +264,7 @@ def classifier_train(*, jurisdiction: Jurisdiction, samples: Iterable[tuple[str,
     active model is kept, inactive). With ``cv_folds`` ≥ 2 the samples are also cross-validated first and
     the scores stored in ``metrics``. Training runs before the transaction, which only writes."""
     if source not in ClassifierSource.values:
-        raise ApplicationError(f"Unknown classifier source {source!r}.", code="classifier_bad_source")
+        raise ApplicationError(_("Unknown classifier source %(source)r.") % {"source": source}, code="classifier_bad_source")
     samples = list(samples)
     metrics: dict = cross_validate(samples, folds=cv_folds) if cv_folds >= 2 else {}
     model = train(samples)

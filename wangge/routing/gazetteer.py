@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError
 from wangge.grids.models import Address
@@ -125,7 +126,7 @@ def normalize_number(value) -> str:
 
 
 def _house_number(raw: str) -> str:
-    a, _, b = raw.partition("-")
+    a, _sep, b = raw.partition("-")
     a = a.lstrip("0") or "0"
     if not b:
         return a
@@ -385,7 +386,7 @@ class GazetteerIndex:
             lon, lat = self._crossing(p.road, p.cross_road)
             return hit("crossing", lon, lat, f"{p.road}/{p.cross_road}路口")
         # 5. the road
-        lon, lat, _ = road.middle
+        lon, lat, _index = road.middle
         return hit("road", lon, lat, p.road)
 
     def _along(self, road: _Road, n: int):
@@ -500,7 +501,7 @@ def gazetteer_import(*, jurisdiction, rows: Iterable[Mapping], crs: str = "wgs84
     from wangge.routing import coords
 
     if crs not in coords.CRS_CHOICES:
-        raise ApplicationError(f"Unknown coordinate system {crs!r}.", code="invalid_crs")
+        raise ApplicationError(_("Unknown coordinate system %(crs)r.") % {"crs": crs}, code="invalid_crs")
     parsed: dict[str, dict] = {}
     errors, total, duplicates = [], 0, 0
     for i, row in enumerate(rows, start=1):
@@ -530,10 +531,10 @@ def gazetteer_import(*, jurisdiction, rows: Iterable[Mapping], crs: str = "wgs84
         text = str(row.get("full_text") or "").strip()[:200] or address_text(road=road, **parts)
         parsed[key] = {"road": road, **parts, "lon": lon, "lat": lat, "full_text": text, "key": key}
     if errors:
-        raise ApplicationError(f"{len(errors)} address rows are invalid; nothing was imported.", code="invalid_rows",
+        raise ApplicationError(_("%(n)s address rows are invalid; nothing was imported.") % {"n": len(errors)}, code="invalid_rows",
                                details=errors)
     if not parsed:
-        raise ApplicationError("The file has no addresses.", code="empty_file")
+        raise ApplicationError(_("The file has no addresses."), code="empty_file")
     if crs != "wgs84":
         items = list(parsed.values())
         lons, lats = coords.to_wgs84_array([r["lon"] for r in items], [r["lat"] for r in items], crs)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from django.utils.translation import gettext as _
+
 from wangge.core.errors import ApplicationError
 
 _NUM = r"(-?\d{1,3}(?:\.\d+)?)"
@@ -21,7 +23,7 @@ def _china_order(a: float, b: float) -> tuple[float, float]:
         return a, b
     if 73 <= b <= 136 and 3 <= a <= 54:
         return b, a
-    raise ApplicationError(f"({a}, {b}) is not a place in China.", code="invalid_coordinates")
+    raise ApplicationError(_("(%(a)s, %(b)s) is not a place in China.") % {"a": a, "b": b}, code="invalid_coordinates")
 
 
 def parse_location_link(text: str, *, bare_crs: str = "gcj02") -> tuple[float, float, str]:
@@ -29,7 +31,7 @@ def parse_location_link(text: str, *, bare_crs: str = "gcj02") -> tuple[float, f
     GCJ-02 from a resident's phone map, WGS84 from an operator reading our own map)."""
     text = (text or "").strip()
     if not text:
-        raise ApplicationError("Paste a map link or coordinates.", code="invalid_location_link")
+        raise ApplicationError(_("Paste a map link or coordinates."), code="invalid_location_link")
     url = urlsplit(text)
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     host = (url.hostname or "").lower()
@@ -40,7 +42,7 @@ def parse_location_link(text: str, *, bare_crs: str = "gcj02") -> tuple[float, f
         if "lng" in query and "lat" in query:
             return (*_china_order(float(query["lng"]), float(query["lat"])), "gcj02")
         if host.startswith("surl") or host.startswith("m.amap"):
-            raise ApplicationError("Short AMap links cannot be opened here: share the place as coordinates or drop a pin.",
+            raise ApplicationError(_("Short AMap links cannot be opened here: share the place as coordinates or drop a pin."),
                                    code="invalid_location_link")
     if host.endswith("qq.com"):
         for key in ("marker", "coord", "tocoord", "location"):
@@ -55,5 +57,5 @@ def parse_location_link(text: str, *, bare_crs: str = "gcj02") -> tuple[float, f
                 return (*_china_order(float(m.group(1)), float(m.group(2))), crs)
     if not url.scheme and (m := _PAIR.fullmatch(text)):
         return (*_china_order(float(m.group(1)), float(m.group(2))), bare_crs)
-    raise ApplicationError("This link has no coordinates we can read: drop a pin on the map instead.",
+    raise ApplicationError(_("This link has no coordinates we can read: drop a pin on the map instead."),
                            code="invalid_location_link")

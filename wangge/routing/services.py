@@ -6,6 +6,7 @@ import threading
 import time
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError
 from wangge.core.geo import to_shape
@@ -80,7 +81,8 @@ def locate_points(*, jurisdiction: Jurisdiction, points: list[tuple[float, float
     if not points:
         return []
     if len(points) > MAX_BATCH:
-        raise ApplicationError(f"At most {MAX_BATCH} points per request; got {len(points)}.", code="batch_too_large")
+        raise ApplicationError(_("At most %(max)s points per request; got %(n)s.") % {"max": MAX_BATCH, "n": len(points)},
+                               code="batch_too_large")
     arr = np.asarray(points, dtype=float)
     wlons, wlats = _to_wgs84(arr[:, 0], arr[:, 1], crs)
     index = territory_index_get(jurisdiction=jurisdiction)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -216,7 +217,7 @@ def _staff_jurisdiction(request):
 
     j = jurisdiction_for_user(request.user)
     if not services.is_station_staff(request.user, j.pk):
-        raise PermissionDenied("Only operators, administrators and union staff of this street may do this.")
+        raise PermissionDenied(_("Only operators, administrators and union staff of this street may do this."))
     return j
 
 
@@ -262,7 +263,7 @@ def pledge_create(request, payload: PledgeIn):
 def stations_stats(request, days: int = 30, station: int | None = None):
     user = request.user
     if user.jurisdiction_id is None and not user.is_superuser:
-        raise PermissionDenied("Your account is not attached to a street.")
+        raise PermissionDenied(_("Your account is not attached to a street."))
     from wangge.grids.selectors import jurisdiction_for_user
 
     j = jurisdiction_for_user(user)
@@ -271,10 +272,10 @@ def stations_stats(request, days: int = 30, station: int | None = None):
     else:
         ids = list(selectors.stations_for_host(user=user).values_list("pk", flat=True))
         if not ids:
-            raise PermissionDenied("Only staff of the street and station hosts see statistics.")
+            raise PermissionDenied(_("Only staff of the street and station hosts see statistics."))
         if station:
             if station not in ids:
-                raise PermissionDenied("You do not host that station.")
+                raise PermissionDenied(_("You do not host that station."))
             ids = [station]
     return selectors.checkin_stats(jurisdiction=j, station_ids=ids, days=days)
 

@@ -1,10 +1,10 @@
-"""Opening hours as pure functions (no Django): parsing, validation, "open now" across midnight.
+"""Opening hours as pure functions (no models or database): parsing, validation, "open now" across midnight.
 
 An interval is (start, end) in minutes of the local day: start 0–1439, end 1–1440. end > start: the same
 day; end <= start: from start past midnight to `end` of the next day (22:00–06:00 is (1320, 360)); 00:00–24:00
 is (0, 1440), a whole day. The intervals of a date are its weekday's rows, or that date's exception when
 there is one; an interval belongs to the date it *starts* on, so Friday night's 22:00–06:00 still runs on
-Saturday morning even when Saturday is a holiday closure.
+Saturday morning even when Saturday is a holiday closure. Error messages are in the reader's language (gettext).
 """
 
 from __future__ import annotations
@@ -13,9 +13,16 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 DAY = 1440
 WEEK = 7 * DAY
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekday_name(weekday: int) -> str:
+    """The short weekday name in the reader's language, for messages (WEEKDAYS stays English)."""
+    return (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))[weekday]
 
 _TIME = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*$")
 _RANGE = re.compile(r"^\s*([^-–~—]+?)\s*[-–~—]\s*([^-–~—]+?)\s*$")
@@ -31,20 +38,24 @@ Interval = tuple[int, int]
 def parse_time(text: str, *, closing: bool = False) -> int:
     m = _TIME.match(text or "")
     if not m:
-        raise HoursError(f"{text!r} is not a time: write HH:MM, e.g. 08:30.")
+        raise HoursError(_("%(text)s is not a time: write HH:MM, e.g. 08:30.") % {"text": repr(text)})
     h, mi = int(m.group(1)), int(m.group(2))
     if closing and h == 24 and mi == 0:
         return DAY
     if h > 23 or mi > 59:
-        raise HoursError(f"{text!r} is not a time of day (00:00–23:59{', or 24:00 to close at midnight' if closing else ''}).")
+        if closing:
+            raise HoursError(_("%(text)s is not a time of day (00:00–23:59, or 24:00 to close at midnight).")
+                             % {"text": repr(text)})
+        raise HoursError(_("%(text)s is not a time of day (00:00–23:59).") % {"text": repr(text)})
     return h * 60 + mi
 
 
 def check_interval(start: int, end: int) -> Interval:
     if start == end:
-        raise HoursError(f"Closing time equals opening time ({fmt(start)}): for a 24-hour day write 00:00-24:00.")
+        raise HoursError(_("Closing time equals opening time (%(time)s): for a 24-hour day write 00:00-24:00.")
+                         % {"time": fmt(start)})
     if not 0 <= start <= DAY - 1 or not 1 <= end <= DAY:
-        raise HoursError("Times must lie between 00:00 and 24:00.")
+        raise HoursError(_("Times must lie between 00:00 and 24:00."))
     return start, end
 
 
@@ -52,7 +63,7 @@ def parse_interval(text: str) -> Interval:
     """'08:00-20:00', '22:00–06:00' (past midnight), '00:00-24:00' (all day)."""
     m = _RANGE.match(text or "")
     if not m:
-        raise HoursError(f"{text!r} is not a time range: write e.g. 08:00-20:00.")
+        raise HoursError(_("%(text)s is not a time range: write e.g. 08:00-20:00.") % {"text": repr(text)})
     return check_interval(parse_time(m.group(1)), parse_time(m.group(2), closing=True))
 
 
@@ -78,7 +89,7 @@ def validate_week(rows: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, 
     spans = []
     for w, s, e in rows:
         if not 0 <= w <= 6:
-            raise HoursError(f"Weekday {w} does not exist (0 = Monday … 6 = Sunday).")
+            raise HoursError(_("Weekday %(weekday)s does not exist (0 = Monday … 6 = Sunday).") % {"weekday": w})
         a, b = span(w, (s, e))
         spans.append((a, b, w, s, e))
         if b > WEEK:  # Sunday night into Monday morning
@@ -89,7 +100,9 @@ def validate_week(rows: Iterable[tuple[int, int, int]]) -> list[tuple[int, int, 
         if widest is not None and item[0] < widest[1]:
             _a, _b, w1, s1, e1 = widest
             _a, _b, w2, s2, e2 = item
-            raise HoursError(f"{WEEKDAYS[w1]} {fmt(s1)}-{fmt(e1)} overlaps {WEEKDAYS[w2]} {fmt(s2)}-{fmt(e2)}.")
+            raise HoursError(_("%(day1)s %(hours1)s overlaps %(day2)s %(hours2)s.")
+                             % {"day1": weekday_name(w1), "hours1": f"{fmt(s1)}-{fmt(e1)}",
+                                "day2": weekday_name(w2), "hours2": f"{fmt(s2)}-{fmt(e2)}"})
         if widest is None or item[1] > widest[1]:
             widest = item
     return rows

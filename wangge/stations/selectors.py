@@ -18,6 +18,7 @@ from urllib.parse import quote
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError
 from wangge.core.models import Jurisdiction
@@ -61,11 +62,12 @@ def _box(lon: float, lat: float, radius: float) -> tuple[float, float, float, fl
 def check_search_point(*, jurisdiction: Jurisdiction, lon: float, lat: float) -> None:
     """A rider's place must be in (or within SEARCH_MARGIN_M of) the street's bounding box."""
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ApplicationError("Longitude and latitude must be finite numbers in range.", code="invalid_coordinates")
+        raise ApplicationError(_("Longitude and latitude must be finite numbers in range."), code="invalid_coordinates")
     minx, miny, maxx, maxy = _box(lon, lat, SEARCH_MARGIN_M)
     if maxx < jurisdiction.min_lon or minx > jurisdiction.max_lon or maxy < jurisdiction.min_lat or miny > jurisdiction.max_lat:
-        raise ApplicationError(f"({lon:.6f}, {lat:.6f}) is outside {jurisdiction.name}: its stations are for riders "
-                               "in or near the street.", code="outside_jurisdiction")
+        raise ApplicationError(_("(%(lon)s, %(lat)s) is outside %(street)s: its stations are for riders in or near the street.")
+                               % {"lon": f"{lon:.6f}", "lat": f"{lat:.6f}", "street": jurisdiction.name},
+                               code="outside_jurisdiction")
 
 
 def _max_radius(jurisdiction: Jurisdiction, lon: float, lat: float) -> float:
@@ -361,11 +363,12 @@ def rider_point(*, lon=None, lat=None, crs: str = "wgs84", link: str = "") -> tu
     if (lon is None or lon == "") and link:
         lon, lat, crs = parse_location_link(link)
     if lon is None or lat is None or lon == "" or lat == "":
-        raise ApplicationError("Share your location, or paste a map link or coordinates.", code="invalid_coordinates")
+        raise ApplicationError(_("Share your location, or paste a map link or coordinates."), code="invalid_coordinates")
     if crs not in ("wgs84", "gcj02", "bd09"):
-        raise ApplicationError(f"Unknown coordinate system {crs!r}: wgs84, gcj02 or bd09.", code="invalid_coordinates")
+        raise ApplicationError(_("Unknown coordinate system %(crs)s: wgs84, gcj02 or bd09.") % {"crs": repr(crs)},
+                               code="invalid_coordinates")
     try:
         lon, lat = float(lon), float(lat)
         return to_wgs84(lon, lat, crs) if crs != "wgs84" else (lon, lat)
     except (TypeError, ValueError) as exc:
-        raise ApplicationError("Longitude and latitude must be numbers in range.", code="invalid_coordinates") from exc
+        raise ApplicationError(_("Longitude and latitude must be numbers in range."), code="invalid_coordinates") from exc

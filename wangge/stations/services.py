@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied, Throttled
@@ -63,12 +64,12 @@ def can_edit_station(user, station: Station) -> bool:
 def _require_edit(actor, station: Station) -> None:
     """`actor=None` is the system itself (demo data, commands); views and the API always pass the request's user."""
     if actor is not None and not can_edit_station(actor, station):
-        raise PermissionDenied("Only this station's hosts and the street's staff may change it.")
+        raise PermissionDenied(_("Only this station's hosts and the street's staff may change it."))
 
 
 def _require_staff(actor, jurisdiction: Jurisdiction) -> None:
     if actor is not None and not is_station_staff(actor, jurisdiction.pk):
-        raise PermissionDenied("Only operators, administrators and union staff of this street may do this.")
+        raise PermissionDenied(_("Only operators, administrators and union staff of this street may do this."))
 
 
 # --- input checks -----------------------------------------------------------------------------------------
@@ -90,15 +91,25 @@ def amenity_mask(codes: Iterable[str] | str | None) -> int:
         else:
             mask |= Amenity.BITS[code]
     if unknown:
-        raise ApplicationError(f"Unknown amenity {', '.join(repr(u) for u in unknown)}; known: "
-                               f"{', '.join(Amenity.BITS)}.", code="unknown_amenity",
-                               details={"unknown": unknown, "known": list(Amenity.BITS)})
+        raise ApplicationError(_("Unknown amenity %(unknown)s; known: %(known)s.")
+                               % {"unknown": ", ".join(repr(u) for u in unknown), "known": ", ".join(Amenity.BITS)},
+                               code="unknown_amenity", details={"unknown": unknown, "known": list(Amenity.BITS)})
     return mask
 
 
+def _choice_message(what: str) -> str:
+    return {
+        "kind": _("Unknown kind %(value)s; one of: %(choices)s."),
+        "host_type": _("Unknown host_type %(value)s; one of: %(choices)s."),
+        "status": _("Unknown status %(value)s; one of: %(choices)s."),
+    }[what]
+
+
 def _choice(value: str, choices, what: str) -> str:
+    """`what`: kind, host_type or status (the field's name in the API, and the error code's suffix)."""
     if value not in choices.values:
-        raise ApplicationError(f"Unknown {what} {value!r}; one of: {', '.join(choices.values)}.", code=f"invalid_{what}")
+        raise ApplicationError(_choice_message(what) % {"value": repr(value), "choices": ", ".join(choices.values)},
+                               code=f"invalid_{what}")
     return value
 
 
@@ -107,33 +118,49 @@ def location_inside(*, jurisdiction: Jurisdiction, lon, lat, crs: str = "wgs84")
     from wangge.routing.services import locate_point
 
     if lon is None or lat is None:
-        raise ApplicationError("A location (lon, lat) is required.", code="invalid_coordinates")
+        raise ApplicationError(_("A location (lon, lat) is required."), code="invalid_coordinates")
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError) as exc:
-        raise ApplicationError("Longitude and latitude must be numbers.", code="invalid_coordinates") from exc
+        raise ApplicationError(_("Longitude and latitude must be numbers."), code="invalid_coordinates") from exc
     if crs not in ("wgs84", "gcj02", "bd09"):
-        raise ApplicationError(f"Unknown coordinate system {crs!r}: wgs84, gcj02 or bd09.", code="invalid_coordinates")
+        raise ApplicationError(_("Unknown coordinate system %(crs)s: wgs84, gcj02 or bd09.") % {"crs": repr(crs)},
+                               code="invalid_coordinates")
     located = locate_point(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
     if not located["inside_jurisdiction"]:
-        raise ApplicationError(f"({lon}, {lat}) is outside {jurisdiction.name}.", code="outside_jurisdiction")
+        raise ApplicationError(_("(%(lon)s, %(lat)s) is outside %(street)s.")
+                               % {"lon": lon, "lat": lat, "street": jurisdiction.name}, code="outside_jurisdiction")
     return {"lon": located["wgs84"]["lon"], "lat": located["wgs84"]["lat"],
             "grid_id": located["grid"]["id"] if located["grid"] else None}
 
 
+def _text_messages(what: str) -> tuple[str, str]:
+    """(required, too long) for each text field `_text` checks, in the reader's language."""
+    return {
+        "name": (_("The name is required."), _("The name is longer than %(limit)s characters.")),
+        "address": (_("The address is required."), _("The address is longer than %(limit)s characters.")),
+        "note": (_("The note is required."), _("The note is longer than %(limit)s characters.")),
+        "text": (_("The text is required."), _("The text is longer than %(limit)s characters.")),
+        "merchant": (_("The merchant is required."), _("The merchant is longer than %(limit)s characters.")),
+        "contact name": (_("The contact name is required."),
+                         _("The contact name is longer than %(limit)s characters.")),
+    }[what]
+
+
 def _text(value: str, limit: int, what: str, *, required: bool = False) -> str:
+    """`what`: name, address, note, text, merchant or contact name (also the error code: invalid_contact_name)."""
     value = (value or "").strip()
     if required and not value:
-        raise ApplicationError(f"The {what} is required.", code=f"invalid_{what.replace(' ', '_')}")
+        raise ApplicationError(_text_messages(what)[0], code=f"invalid_{what.replace(' ', '_')}")
     if len(value) > limit:
-        raise ApplicationError(f"The {what} is longer than {limit} characters.", code=f"invalid_{what.replace(' ', '_')}")
+        raise ApplicationError(_text_messages(what)[1] % {"limit": limit}, code=f"invalid_{what.replace(' ', '_')}")
     return value
 
 
 def _phone(value: str) -> str:
     value = "".join((value or "").split())
     if value and not (7 <= len(value) <= 20 and all(c.isdigit() or c in "+-" for c in value)):
-        raise ApplicationError("The phone number is not valid.", code="invalid_phone")
+        raise ApplicationError(_("The phone number is not valid."), code="invalid_phone")
     return value
 
 
@@ -168,7 +195,7 @@ def station_get(*, station_id: int, jurisdiction: Jurisdiction | None = None, ac
         qs = qs.filter(active=True)
     station = qs.select_related("jurisdiction").first()
     if station is None:
-        raise NotFound(f"Station {station_id} not found.")
+        raise NotFound(_("Station %(id)s not found.") % {"id": station_id})
     return station
 
 
@@ -206,16 +233,18 @@ def station_hours_set(*, station: Station, actor, week: dict[int, str] | list[tu
             for weekday, text in week.items():
                 w = int(weekday)
                 if not 0 <= w <= 6:
-                    raise H.HoursError(f"Weekday {weekday} does not exist (0 = Monday … 6 = Sunday).")
+                    raise H.HoursError(_("Weekday %(weekday)s does not exist (0 = Monday … 6 = Sunday).")
+                                       % {"weekday": weekday})
                 try:
                     rows.extend((w, s, e) for s, e in H.parse_day(text))
                 except H.HoursError as exc:
-                    raise H.HoursError(f"{H.WEEKDAYS[w]}: {exc}") from exc
+                    raise H.HoursError(_("%(day)s: %(error)s") % {"day": H.weekday_name(w), "error": exc}) from exc
         else:
             rows = [(int(w), int(s), int(e)) for w, s, e in week]
         rows = H.validate_week(rows)
     except (TypeError, ValueError) as exc:
-        raise _hours_error(exc if isinstance(exc, H.HoursError) else H.HoursError(f"Malformed hours: {exc}")) from exc
+        raise _hours_error(exc if isinstance(exc, H.HoursError)
+                           else H.HoursError(_("Malformed hours: %(error)s") % {"error": exc})) from exc
     Station.objects.select_for_update().filter(pk=station.pk).first()  # one edit of a schedule at a time
     OpeningHours.objects.filter(station=station).delete()
     made = OpeningHours.objects.bulk_create(OpeningHours(station=station, weekday=w, start=s, end=e) for w, s, e in rows)
@@ -228,16 +257,16 @@ def station_exception_set(*, station: Station, actor, day: date, hours: str = ""
     """A dated exception: `hours` empty = closed all day (holiday closure), else one range like '10:00-16:00'."""
     _require_edit(actor, station)
     if not isinstance(day, date):
-        raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date")
+        raise ApplicationError(_("The date is not valid: write YYYY-MM-DD."), code="invalid_date")
     today = timezone.localdate()
     if day < today - timedelta(days=1):
-        raise ApplicationError("The date has passed; exceptions are for today or later.", code="invalid_date")
+        raise ApplicationError(_("The date has passed; exceptions are for today or later."), code="invalid_date")
     try:
         intervals = H.validate_day(H.parse_day(hours))
     except H.HoursError as exc:
         raise _hours_error(exc) from exc
     if len(intervals) > 1:
-        raise ApplicationError("An exception has one opening range (or none: closed all day).", code="invalid_hours")
+        raise ApplicationError(_("An exception has one opening range (or none: closed all day)."), code="invalid_hours")
     start, end = intervals[0] if intervals else (None, None)
     exc_row, _created = HoursException.objects.update_or_create(
         station=station, date=day,
@@ -248,17 +277,17 @@ def station_exception_set(*, station: Station, actor, day: date, hours: str = ""
 @transaction.atomic
 def station_exception_delete(*, station: Station, actor, exception_id: int) -> None:
     _require_edit(actor, station)
-    deleted, _ = HoursException.objects.filter(station=station, pk=exception_id).delete()
+    deleted, _by_model = HoursException.objects.filter(station=station, pk=exception_id).delete()
     if not deleted:
-        raise NotFound(f"Exception {exception_id} not found.")
+        raise NotFound(_("Exception %(id)s not found.") % {"id": exception_id})
 
 
 @transaction.atomic
 def station_host_add(*, station: Station, actor, user) -> StationHost:
     _require_staff(actor, station.jurisdiction)
     if user.jurisdiction_id != station.jurisdiction_id:
-        raise ApplicationError("The host must belong to the station's street.", code="invalid_host")
-    host, _ = StationHost.objects.get_or_create(station=station, user=user)
+        raise ApplicationError(_("The host must belong to the station's street."), code="invalid_host")
+    host, _created = StationHost.objects.get_or_create(station=station, user=user)
     return host
 
 
@@ -276,15 +305,16 @@ def feedback_submit(*, station: Station, text: str, kind: str = FeedbackKind.SUG
     text = _text(text, 1000, "text", required=True)
     kind = _choice(kind, FeedbackKind, "kind")
     if rating is not None and (not isinstance(rating, int) or not 1 <= rating <= 5):
-        raise ApplicationError("The rating is a whole number from 1 to 5.", code="invalid_rating")
+        raise ApplicationError(_("The rating is a whole number from 1 to 5."), code="invalid_rating")
     phone = _phone(phone)
     if source_key:
         limit, seconds = rate_setting("WANGGE_STATION_FEEDBACK_RATE", "5/600")
         recent = StationFeedback.objects.filter(source_key=source_key,
                                                 created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()
         if recent >= limit:
-            raise Throttled(f"Too much feedback from one source: at most {limit} in {max(1, seconds // 60)} minutes. "
-                            "Try again later.", details={"limit": limit, "window_seconds": seconds})
+            raise Throttled(_("Too much feedback from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
+                            % {"limit": limit, "minutes": max(1, seconds // 60)},
+                            details={"limit": limit, "window_seconds": seconds})
     return StationFeedback.objects.create(station=station, kind=kind, rating=rating, text=text, phone=phone,
                                           source_key=source_key)
 
@@ -312,7 +342,7 @@ def checkin_record(*, station: Station, ip: str = "", token: str = "") -> tuple[
             return same, False
         limit, seconds = rate_setting("WANGGE_STATION_CHECKIN_RATE", "30/3600")
         if StationCheckIn.objects.filter(visitor=visitor, at__gte=now - timedelta(seconds=seconds)).count() >= limit:
-            raise Throttled("Too many check-ins from one source. Try again later.",
+            raise Throttled(_("Too many check-ins from one source. Try again later."),
                             details={"limit": limit, "window_seconds": seconds})
     row = StationCheckIn.objects.create(station=station, at=now, local_date=local.date(), local_hour=local.hour,
                                         visitor=visitor)
@@ -327,11 +357,11 @@ def pledge_create(*, jurisdiction: Jurisdiction, actor, merchant: str, kind: str
                   contact_phone: str = "", station: Station | None = None) -> Pledge:
     _require_staff(actor, jurisdiction)
     if not isinstance(valid_from, date) or (valid_until is not None and not isinstance(valid_until, date)):
-        raise ApplicationError("Validity dates must be dates (YYYY-MM-DD).", code="invalid_date")
+        raise ApplicationError(_("Validity dates must be dates (YYYY-MM-DD)."), code="invalid_date")
     if valid_until is not None and valid_until < valid_from:
-        raise ApplicationError("The pledge ends before it starts.", code="invalid_date")
+        raise ApplicationError(_("The pledge ends before it starts."), code="invalid_date")
     if station is not None and station.jurisdiction_id != jurisdiction.pk:
-        raise ApplicationError("The station belongs to another street.", code="invalid_station")
+        raise ApplicationError(_("The station belongs to another street."), code="invalid_station")
     where = location_inside(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
     return Pledge.objects.create(
         jurisdiction=jurisdiction, merchant=_text(merchant, 100, "merchant", required=True),
@@ -351,7 +381,7 @@ def pledge_follow_up(*, pledge: Pledge, actor, note: str, renew_until: date | No
               "follow_up_note": note}
     if renew_until is not None:
         if renew_until < timezone.localdate():
-            raise ApplicationError("A renewal must end today or later.", code="invalid_date")
+            raise ApplicationError(_("A renewal must end today or later."), code="invalid_date")
         fields["valid_until"] = renew_until
     Pledge.objects.filter(pk=pledge.pk).update(**fields)
     pledge.refresh_from_db()
@@ -368,8 +398,6 @@ PLEDGE_SIGN_BACKDATE_DAYS = 30  # a pledge may start at most a month in the past
 def pledge_sign_code_request(*, phone: str, source_key: str = ""):
     """Send the merchant's contact phone a one-time code for signing (the unions app's SMS confirmation;
     malformed numbers 422, too many codes 429)."""
-    from django.utils.translation import gettext as _
-
     from wangge.unions.services import phone_confirmation_start
 
     return phone_confirmation_start(phone=phone, purpose=PLEDGE_SIGN_PURPOSE, source_key=source_key,
@@ -383,8 +411,6 @@ def pledge_sign(*, jurisdiction: Jurisdiction, merchant: str, address: str, lon,
     written, the code not spent); then the SMS code is spent (its wrong tries are counted in their own
     transaction); then the pledge is recorded atomically. Returns (pledge, created): the same phone, merchant
     and kind with an overlapping validity period returns the existing pledge and writes no second row."""
-    from django.utils.translation import gettext as _
-
     from wangge.unions.services import phone_confirmation_check, phone_normalize
 
     merchant = _text(merchant, 100, "merchant")

@@ -268,13 +268,13 @@ def host_action(request, station_id: int, verb: str):
             try:
                 day = date.fromisoformat(p.get("date", ""))
             except ValueError as exc:
-                raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date") from exc
+                raise ApplicationError(_("The date is not valid: write YYYY-MM-DD."), code="invalid_date") from exc
             services.station_exception_set(station=station, actor=request.user, day=day,
                                            hours="" if p.get("closed") else p.get("hours", ""), note=p.get("note", ""))
         elif verb == "exception-delete":
             raw = p.get("exception", "")
             if not raw.isdigit():
-                raise NotFound("No such exception.")
+                raise NotFound(_("No such exception."))
             services.station_exception_delete(station=station, actor=request.user, exception_id=int(raw))
         else:
             raise Http404("Unknown action.")
@@ -330,7 +330,7 @@ def pledge_new(request):
             valid_from = date.fromisoformat(p.get("valid_from", ""))
             valid_until = date.fromisoformat(p["valid_until"]) if p.get("valid_until") else None
         except ValueError as exc:
-            raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date") from exc
+            raise ApplicationError(_("The date is not valid: write YYYY-MM-DD."), code="invalid_date") from exc
         services.pledge_create(jurisdiction=jurisdiction, actor=request.user, merchant=p.get("merchant", ""),
                                kind=p.get("kind", ""), text=p.get("text", ""), valid_from=valid_from,
                                valid_until=valid_until, lon=lon, lat=lat, crs=crs, address=p.get("address", ""),
@@ -354,7 +354,7 @@ def pledge_follow_up(request, pledge_id: int):
             try:
                 renew = date.fromisoformat(request.POST["renew_until"])
             except ValueError as exc:
-                raise ApplicationError("The date is not valid: write YYYY-MM-DD.", code="invalid_date") from exc
+                raise ApplicationError(_("The date is not valid: write YYYY-MM-DD."), code="invalid_date") from exc
         services.pledge_follow_up(pledge=pledge, actor=request.user, note=request.POST.get("note", ""),
                                   renew_until=renew)
     except ApplicationError as exc:

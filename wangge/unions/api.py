@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -167,7 +168,7 @@ def member_list(request, code: str, status: str | None = None, q: str = "", limi
 def member_review(request, code: str, member_id: int, verb: str, payload: ReviewIn):
     union = selectors.union_for_user(request.user, code)
     if verb not in ("approve", "reject"):
-        raise NotFound(f"Unknown action {verb!r}: approve or reject.")
+        raise NotFound(_("Unknown action %(verb)s: approve or reject.") % {"verb": repr(verb)})
     membership = services.membership_review(union=union, membership_id=member_id, actor=request.user,
                                             approve=verb == "approve", reason=payload.reason)
     return selectors.member_view(membership, full=True)

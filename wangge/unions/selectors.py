@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import NotFound
 from wangge.core.privacy import mask_name, mask_phone
@@ -13,7 +14,7 @@ from wangge.unions.models import Membership, MembershipStatus, Union, UnionStaff
 def public_union(*, code: str) -> Union:
     union = Union.objects.select_related("jurisdiction").filter(code=(code or "").lower()).first()
     if union is None:
-        raise NotFound("No such union.", code="not_found")
+        raise NotFound(_("No such union."), code="not_found")
     return union
 
 
@@ -38,7 +39,7 @@ def union_for_user(user, code: str) -> Union:
     """A union the user may look at; one outside their scope is not found (its existence is not told)."""
     union = unions_for_user(user).filter(code=(code or "").lower()).first()
     if union is None:
-        raise NotFound("No such union.", code="not_found")
+        raise NotFound(_("No such union."), code="not_found")
     return union
 
 

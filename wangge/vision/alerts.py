@@ -22,6 +22,8 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from wangge.core.errors import ApplicationError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,17 +45,17 @@ class AlertRule:
 
     def __post_init__(self) -> None:
         if self.alert_level < 1:
-            raise AlertRuleInvalid("The alert level must be at least 1 person.")
+            raise AlertRuleInvalid(_("The alert level must be at least 1 person."))
         if not 0 <= self.clear_level < self.alert_level:
-            raise AlertRuleInvalid("The clear level must be below the alert level (and not negative).")
+            raise AlertRuleInvalid(_("The clear level must be below the alert level (and not negative)."))
         if self.hold_seconds < 0 or self.cooldown_seconds < 0:
-            raise AlertRuleInvalid("Hold time and cool-down cannot be negative.")
+            raise AlertRuleInvalid(_("Hold time and cool-down cannot be negative."))
         if self.window_seconds <= 0:
-            raise AlertRuleInvalid("The sampling window must be longer than zero.")
+            raise AlertRuleInvalid(_("The sampling window must be longer than zero."))
         if (self.active_from is None) != (self.active_until is None):
-            raise AlertRuleInvalid("Active hours need both a start and an end.")
+            raise AlertRuleInvalid(_("Active hours need both a start and an end."))
         if self.active_from is not None and self.active_from == self.active_until:
-            raise AlertRuleInvalid("Active hours cannot start and end at the same time.")
+            raise AlertRuleInvalid(_("Active hours cannot start and end at the same time."))
 
     def is_active_at(self, at: datetime) -> bool:
         if self.active_from is None or self.active_until is None:

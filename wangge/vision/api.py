@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -215,7 +216,7 @@ def camera_snapshot(request, camera_id: int):
 def camera_frame(request, camera_id: int):
     camera = _camera(request, camera_id)
     if not camera.last_frame:
-        raise NotFound("This camera has no picture yet.")
+        raise NotFound(_("This camera has no picture yet."))
     return FileResponse(camera.last_frame.open("rb"), content_type="image/jpeg")
 
 
@@ -245,9 +246,9 @@ def zone_hourly(request, zone_id: int, since: datetime | None = None, until: dat
     until = until or timezone.now()
     since = since or until - timedelta(hours=24)
     if since.tzinfo is None or until.tzinfo is None:
-        raise ApplicationError("Give since/until with a time zone (e.g. +08:00).", code="invalid_range")
+        raise ApplicationError(_("Give since/until with a time zone (e.g. +08:00)."), code="invalid_range")
     if not timedelta(0) < until - since <= timedelta(days=93):
-        raise ApplicationError("since must be before until, at most 93 days apart.", code="invalid_range")
+        raise ApplicationError(_("since must be before until, at most 93 days apart."), code="invalid_range")
     return {"zone": zone.pk, "hours": selectors.zone_hourly_peaks(zone=zone, since=since, until=until)}
 
 
@@ -282,7 +283,7 @@ def alert_get(request, alert_id: int):
 def alert_evidence(request, alert_id: int):
     alert = _alert(request, alert_id)
     if not alert.evidence:
-        raise NotFound("The evidence frame was purged (retention) or never stored.")
+        raise NotFound(_("The evidence frame was purged (retention) or never stored."))
     return FileResponse(alert.evidence.open("rb"), content_type="image/jpeg")
 
 

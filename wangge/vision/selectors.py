@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Max, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.cases.selectors import cases_visible_to
@@ -33,7 +34,7 @@ def cameras_for(*, user, jurisdiction: Jurisdiction) -> QuerySet[Camera]:
 def camera_get_for_user(*, user, jurisdiction: Jurisdiction, camera_id: int) -> Camera:
     camera = cameras_for(user=user, jurisdiction=jurisdiction).filter(pk=camera_id).first()
     if camera is None:
-        raise NotFound(f"Camera {camera_id} not found.")
+        raise NotFound(_("Camera %(id)s not found.") % {"id": camera_id})
     return camera
 
 
@@ -41,7 +42,7 @@ def zone_get_for_user(*, user, jurisdiction: Jurisdiction, zone_id: int) -> Zone
     require_operator(user)
     zone = Zone.objects.select_related("camera").filter(pk=zone_id, camera__jurisdiction=jurisdiction).first()
     if zone is None:
-        raise NotFound(f"Zone {zone_id} not found.")
+        raise NotFound(_("Zone %(id)s not found.") % {"id": zone_id})
     return zone
 
 
@@ -56,13 +57,13 @@ def alerts_visible_to(*, user, jurisdiction: Jurisdiction) -> QuerySet[Gathering
         return qs
     if user.is_authenticated and user.role == Role.HANDLER:
         return qs.filter(case__in=cases_visible_to(user=user, jurisdiction=jurisdiction).values("pk"))
-    raise PermissionDenied("Camera alerts are for the operations centre and the handling departments.")
+    raise PermissionDenied(_("Camera alerts are for the operations centre and the handling departments."))
 
 
 def alert_get_for_user(*, user, jurisdiction: Jurisdiction, alert_id: int) -> GatheringAlert:
     alert = alerts_visible_to(user=user, jurisdiction=jurisdiction).filter(pk=alert_id).first()
     if alert is None:
-        raise NotFound(f"Alert {alert_id} not found.")
+        raise NotFound(_("Alert %(id)s not found.") % {"id": alert_id})
     return alert
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
 from wangge.cases import services as cases
@@ -69,12 +70,12 @@ def can_operate(user) -> bool:
 
 def require_operator(user) -> None:
     if not can_operate(user):
-        raise PermissionDenied("Only the operations centre and administrators work with cameras.")
+        raise PermissionDenied(_("Only the operations centre and administrators work with cameras."))
 
 
 def require_admin(user) -> None:
     if not (user and user.is_authenticated and user.is_territory_admin):
-        raise PermissionDenied("Only administrators register cameras and draw zones.")
+        raise PermissionDenied(_("Only administrators register cameras and draw zones."))
 
 
 # --- cameras --------------------------------------------------------------------------------------
@@ -83,21 +84,23 @@ def require_admin(user) -> None:
 def _clean_stream(kind: str, url: str) -> str:
     url = (url or "").strip()
     if kind not in CameraKind.values:
-        raise CameraInvalid(f"Unknown stream kind {kind!r}.", code="camera_bad_kind")
+        raise CameraInvalid(_("Unknown stream kind %(kind)r.") % {"kind": kind}, code="camera_bad_kind")
     if not url:
-        raise CameraInvalid("Give the stream address.", code="camera_bad_url")
+        raise CameraInvalid(_("Give the stream address."), code="camera_bad_url")
     if kind == CameraKind.FILE:
         root = file_root()
         path = Path(url)
         path = (path if path.is_absolute() else root / path).resolve()
         if not path.is_relative_to(root):
-            raise CameraInvalid(f"Test video files must lie under {root}.", code="camera_bad_url")
+            raise CameraInvalid(_("Test video files must lie under %(root)s.") % {"root": root}, code="camera_bad_url")
         if not path.is_file():
-            raise CameraInvalid(f"Video file not found: {path.name}", code="camera_bad_url")
+            raise CameraInvalid(_("Video file not found: %(name)s") % {"name": path.name}, code="camera_bad_url")
         return str(path)
-    if not url.lower().startswith(SCHEMES[CameraKind(kind)]):
+    schemes = SCHEMES[CameraKind(kind)]
+    if not url.lower().startswith(schemes):
         raise CameraInvalid(
-            f"A {CameraKind(kind).label} address must start with {' or '.join(SCHEMES[CameraKind(kind)])}.",
+            _("A %(kind)s address must start with %(first)s or %(second)s.")
+            % {"kind": CameraKind(kind).label, "first": schemes[0], "second": schemes[-1]},
             code="camera_bad_url",
         )
     return url[:500]
@@ -107,12 +110,12 @@ def _locate(jurisdiction: Jurisdiction, lon: float, lat: float, crs: str) -> tup
     try:
         lon, lat = float(lon), float(lat)
     except (TypeError, ValueError):
-        raise CameraInvalid("The camera's position must be numbers.", code="camera_bad_location") from None
+        raise CameraInvalid(_("The camera's position must be numbers."), code="camera_bad_location") from None
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise CameraInvalid("The camera's position is not a valid longitude/latitude.", code="camera_bad_location")
+        raise CameraInvalid(_("The camera's position is not a valid longitude/latitude."), code="camera_bad_location")
     located = routing.locate_point(jurisdiction=jurisdiction, lon=lon, lat=lat, crs=crs)
     if not located["inside_jurisdiction"]:
-        raise CameraInvalid("The camera is placed outside this jurisdiction.", code="outside_jurisdiction")
+        raise CameraInvalid(_("The camera is placed outside this jurisdiction."), code="outside_jurisdiction")
     grid = located["grid"]["id"] if located["grid"] else None
     return located["wgs84"]["lon"], located["wgs84"]["lat"], grid
 
@@ -123,7 +126,7 @@ def _check_fps(sample_fps) -> float:
     except (TypeError, ValueError):
         fps = float("nan")
     if not (math.isfinite(fps) and 0 < fps <= 30):
-        raise CameraInvalid("Sample between 0 and 30 frames per second.", code="camera_bad_rate")
+        raise CameraInvalid(_("Sample between 0 and 30 frames per second."), code="camera_bad_rate")
     return fps
 
 
@@ -135,9 +138,9 @@ def camera_register(
     require_admin(actor)
     name = (name or "").strip()
     if not name:
-        raise CameraInvalid("Give the camera a name.", code="camera_bad_name")
+        raise CameraInvalid(_("Give the camera a name."), code="camera_bad_name")
     if Camera.objects.filter(jurisdiction=jurisdiction, name=name).exists():
-        raise Conflict(f"A camera named {name} already exists.", code="camera_name_taken")
+        raise Conflict(_("A camera named %(name)s already exists.") % {"name": name}, code="camera_name_taken")
     url = _clean_stream(kind, stream_url)
     fps = _check_fps(sample_fps)
     wlon, wlat, grid_id = _locate(jurisdiction, lon, lat, crs)
@@ -159,9 +162,9 @@ def camera_update(
     if name is not None:
         name = name.strip()
         if not name:
-            raise CameraInvalid("Give the camera a name.", code="camera_bad_name")
+            raise CameraInvalid(_("Give the camera a name."), code="camera_bad_name")
         if Camera.objects.filter(jurisdiction_id=camera.jurisdiction_id, name=name).exclude(pk=camera.pk).exists():
-            raise Conflict(f"A camera named {name} already exists.", code="camera_name_taken")
+            raise Conflict(_("A camera named %(name)s already exists.") % {"name": name}, code="camera_name_taken")
         camera.name = name[:80]
     if kind is not None or stream_url is not None:
         camera.kind = kind or camera.kind
@@ -217,7 +220,8 @@ def camera_snapshot(*, camera: Camera, actor, source=None) -> Camera:
         src = source or open_source(camera)
     except SourceError as exc:
         camera_health_set(camera=camera, health=CameraHealth.OFFLINE, error=exc.message)
-        raise ApplicationError(f"No picture from {camera.name}: {exc.message}", code="snapshot_failed") from exc
+        raise ApplicationError(_("No picture from %(camera)s: %(error)s") % {"camera": camera.name, "error": exc.message},
+                               code="snapshot_failed") from exc
     try:
         frame = src.read()
     finally:
@@ -225,7 +229,8 @@ def camera_snapshot(*, camera: Camera, actor, source=None) -> Camera:
     if frame is None:
         error = getattr(src, "last_error", "") or "the stream gave no frame"
         camera_health_set(camera=camera, health=getattr(src, "health", CameraHealth.RECONNECTING), error=error)
-        raise ApplicationError(f"No picture from {camera.name}: {error}", code="snapshot_failed")
+        raise ApplicationError(_("No picture from %(camera)s: %(error)s") % {"camera": camera.name, "error": error},
+                               code="snapshot_failed")
     now = timezone.now()
     with transaction.atomic():
         camera = Camera.objects.select_for_update().get(pk=camera.pk)
@@ -246,16 +251,17 @@ def _time(value) -> time | None:
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise alerts.AlertRuleInvalid(f"{value!r} is not a time of day (HH:MM).", code="alert_rule_invalid") from None
+        raise alerts.AlertRuleInvalid(_("%(value)r is not a time of day (HH:MM).") % {"value": value},
+                                      code="alert_rule_invalid") from None
 
 
 def _int(value, label: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise alerts.AlertRuleInvalid(f"{label} must be a whole number.") from None
+        raise alerts.AlertRuleInvalid(_("%(label)s must be a whole number.") % {"label": label}) from None
     if number < 0:
-        raise alerts.AlertRuleInvalid(f"{label} cannot be negative.")
+        raise alerts.AlertRuleInvalid(_("%(label)s cannot be negative.") % {"label": label})
     return number
 
 
@@ -276,21 +282,21 @@ def zone_save(
     require_admin(actor)
     name = (name or "").strip()
     if not name:
-        raise zones.ZoneInvalid("Give the zone a name.", code="zone_bad_name")
+        raise zones.ZoneInvalid(_("Give the zone a name."), code="zone_bad_name")
     if not (camera.frame_width and camera.frame_height):
-        raise zones.ZoneInvalid("Take a snapshot of the camera first: zones are drawn on its picture.",
+        raise zones.ZoneInvalid(_("Take a snapshot of the camera first: zones are drawn on its picture."),
                                 code="zone_no_snapshot")
     if not isinstance(polygon, (list, tuple)):
-        raise zones.ZoneInvalid("The zone must be a list of [x, y] points.", code="zone_bad_point")
+        raise zones.ZoneInvalid(_("The zone must be a list of [x, y] points."), code="zone_bad_point")
     poly = zones.zone_polygon(polygon, width=camera.frame_width, height=camera.frame_height)
     rule = alerts.AlertRule(
-        alert_level=_int(alert_level, "The alert level"), clear_level=_int(clear_level, "The clear level"),
-        hold_seconds=_int(hold_seconds, "The hold time"), cooldown_seconds=_int(cooldown_seconds, "The cool-down"),
-        window_seconds=_int(window_seconds, "The window") or 0.0, active_from=_time(active_from),
+        alert_level=_int(alert_level, _("The alert level")), clear_level=_int(clear_level, _("The clear level")),
+        hold_seconds=_int(hold_seconds, _("The hold time")), cooldown_seconds=_int(cooldown_seconds, _("The cool-down")),
+        window_seconds=_int(window_seconds, _("The window")) or 0.0, active_from=_time(active_from),
         active_until=_time(active_until),
     )
     if Zone.objects.filter(camera=camera, name=name).exclude(pk=getattr(zone, "pk", None)).exists():
-        raise Conflict(f"This camera already has a zone named {name}.", code="zone_name_taken")
+        raise Conflict(_("This camera already has a zone named %(name)s.") % {"name": name}, code="zone_name_taken")
     target = Zone.objects.select_for_update().get(pk=zone.pk, camera=camera) if zone else Zone(camera=camera)
     target.name = name[:60]
     target.polygon = [[round(x, 1), round(y, 1)] for x, y in poly.exterior.coords[:-1]]
@@ -495,9 +501,10 @@ def _decidable(alert: GatheringAlert, actor) -> GatheringAlert:
     require_operator(actor)
     locked = GatheringAlert.objects.select_for_update(of=("self",)).select_related("case", "camera__jurisdiction", "zone").get(pk=alert.pk)
     if locked.status != AlertStatus.OPEN:
-        raise Conflict(f"This alert was already reviewed ({locked.get_status_display()}).", code="alert_reviewed")
+        raise Conflict(_("This alert was already reviewed (%(status)s).") % {"status": locked.get_status_display()},
+                       code="alert_reviewed")
     if actor.jurisdiction_id not in (None, locked.camera.jurisdiction_id) and not actor.is_superuser:
-        raise NotFound("No such alert.")
+        raise NotFound(_("No such alert."))
     return locked
 
 
@@ -508,7 +515,8 @@ def alert_confirm(*, alert: GatheringAlert, actor, department_id: int | None = N
     if alert.case_id is None:
         alert_open_case(alert=alert)
         if alert.case_id is None:
-            raise Conflict(f"The case for this alert could not be opened: {alert.case_error}", code="alert_no_case")
+            raise Conflict(_("The case for this alert could not be opened: %(error)s") % {"error": alert.case_error},
+                           code="alert_no_case")
     case = alert.case
     if case.state == "reported":
         cases.case_act(case_id=case.pk, actor=actor, action="accept", reason=note)
@@ -525,7 +533,7 @@ def alert_dismiss(*, alert: GatheringAlert, actor, reason: str) -> GatheringAler
     """A false alarm: the case is rejected (不予立案); the alert stays as a labelled example for the camera."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("Say why this is a false alarm.", code="reason_required")
+        raise ApplicationError(_("Say why this is a false alarm."), code="reason_required")
     alert = _decidable(alert, actor)
     if alert.case_id is not None and alert.case.state == "reported":
         cases.case_act(case_id=alert.case_id, actor=actor, action="reject", reason=f"视频误报：{reason}")
@@ -551,5 +559,5 @@ def vision_purge(*, now: datetime | None = None) -> dict:
             alert.evidence.storage.delete(alert.evidence.name)
         GatheringAlert.objects.filter(pk=alert.pk).update(evidence="", evidence_purged=True)
         purged += 1
-    minutes, _ = ZoneMinute.objects.filter(minute__lt=history_cutoff).delete()
+    minutes, _per_model = ZoneMinute.objects.filter(minute__lt=history_cutoff).delete()
     return {"evidence": purged, "minutes": minutes}

@@ -104,7 +104,7 @@ def camera_page(request, camera_id: int):
             camera.zones.filter(pk=request.GET["zone"]).first() if request.GET["zone"].isdigit() else None
         )
         if editing is None:
-            raise NotFound("No such zone.")
+            raise NotFound(_("No such zone."))
         form = _zone_form(editing)
     if request.method == "POST":
         form = request.POST
@@ -115,7 +115,7 @@ def camera_page(request, camera_id: int):
             elif form.get("do") == "delete_zone":
                 zone = camera.zones.filter(pk=form.get("zone")).first()
                 if zone is None:
-                    raise NotFound("No such zone.")
+                    raise NotFound(_("No such zone."))
                 services.zone_delete(zone=zone, actor=request.user)
                 messages.success(request, _("Zone removed."))
             else:
@@ -127,7 +127,7 @@ def camera_page(request, camera_id: int):
                 if form.get("zone"):  # changing an existing zone (same checks as a new one)
                     editing = camera.zones.filter(pk=form["zone"]).first() if form["zone"].isdigit() else None
                     if editing is None:
-                        raise NotFound("No such zone.")
+                        raise NotFound(_("No such zone."))
                 services.zone_save(
                     camera=camera,
                     actor=request.user,
@@ -244,7 +244,7 @@ def alert_review(request, alert_id: int, verb: str):
             services.alert_dismiss(alert=alert, actor=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, _("Alert dismissed as a false alarm."))
         else:
-            raise NotFound("Unknown review action.")
+            raise NotFound(_("Unknown review action."))
     except ApplicationError as exc:
         if isinstance(exc, (PermissionDenied, NotFound)):
             raise

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import shapely
+from django.utils.translation import gettext as _
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
@@ -22,33 +23,36 @@ def zone_polygon(points: Sequence[Sequence[float]], *, width: int, height: int) 
     """A validated zone: at least 3 distinct points, every point inside the width × height frame,
     not self-intersecting and with an area. Raises ZoneInvalid with the reason."""
     if width <= 0 or height <= 0:
-        raise ZoneInvalid("The frame size must be positive.", code="zone_bad_frame")
+        raise ZoneInvalid(_("The frame size must be positive."), code="zone_bad_frame")
     pts: list[tuple[float, float]] = []
     for p in points:
         if len(p) != 2:
-            raise ZoneInvalid("Each zone point needs exactly two coordinates (x, y).", code="zone_bad_point")
+            raise ZoneInvalid(_("Each zone point needs exactly two coordinates (x, y)."), code="zone_bad_point")
         try:
             x, y = float(p[0]), float(p[1])
         except (TypeError, ValueError):
-            raise ZoneInvalid("Zone coordinates must be numbers.", code="zone_bad_point") from None
+            raise ZoneInvalid(_("Zone coordinates must be numbers."), code="zone_bad_point") from None
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise ZoneInvalid("Zone coordinates must be finite numbers.", code="zone_bad_point")
+            raise ZoneInvalid(_("Zone coordinates must be finite numbers."), code="zone_bad_point")
         if not (0 <= x <= width and 0 <= y <= height):
             raise ZoneInvalid(
-                f"Zone point ({x:g}, {y:g}) lies outside the {width}×{height} frame.", code="zone_outside_frame"
+                _("Zone point (%(x)s, %(y)s) lies outside the %(width)s×%(height)s frame.")
+                % {"x": f"{x:g}", "y": f"{y:g}", "width": width, "height": height},
+                code="zone_outside_frame",
             )
         pts.append((x, y))
     if len(pts) > 1 and pts[0] == pts[-1]:
         pts.pop()  # a closed ring given explicitly
     if len(set(pts)) < 3:
-        raise ZoneInvalid("A zone needs at least 3 distinct points.", code="zone_too_few_points")
+        raise ZoneInvalid(_("A zone needs at least 3 distinct points."), code="zone_too_few_points")
     poly = Polygon(pts)
     if not poly.is_valid:
         raise ZoneInvalid(
-            f"The zone outline crosses itself ({explain_validity(poly)}).", code="zone_self_intersecting"
+            _("The zone outline crosses itself (%(reason)s).") % {"reason": explain_validity(poly)},
+            code="zone_self_intersecting",
         )
     if poly.area <= 0:
-        raise ZoneInvalid("The zone has no area.", code="zone_empty")
+        raise ZoneInvalid(_("The zone has no area."), code="zone_empty")
     shapely.prepare(poly)
     return poly
 

@@ -35,10 +35,11 @@ def test_bearer_token_auth(people):
 
 def test_grid_worker_sees_only_own_grids(people):
     c = client_for(people["worker"])
+    c.cookies["django_language"] = "en"  # the refusal is translated; read the English one
     assert [g["code"] for g in c.get("/api/v1/grids").json()["items"]] == ["A"]
     assert c.get("/api/v1/grids/A").status_code == 200
     r = c.get("/api/v1/grids/B")
-    assert r.status_code == 403 and "outside your scope" in r.json()["detail"]
+    assert r.status_code == 403 and r.json()["code"] == "forbidden" and "outside your scope" in r.json()["detail"]
     assert c.get("/api/v1/grids/ZZ").status_code == 404
     fc_codes = [f["properties"]["code"] for f in c.get("/api/v1/grids/geojson?zoom=15").json()["features"]]
     assert fc_codes == ["A"]
@@ -129,10 +130,11 @@ def test_import_through_api_needs_admin_and_commits(people):
 
 def test_bad_upload_is_422_and_writes_nothing(people):
     c = client_for(people["admin"])
+    c.cookies["django_language"] = "en"  # the refusal is translated; read the English one
     before = (Grid.objects.count(), ImportBatch.objects.count())
     upload = SimpleUploadedFile("bad.geojson", b"not json at all", content_type="application/geo+json")
     r = c.post("/api/v1/imports", {"file": upload, "kind": "grids"})
-    assert r.status_code == 422 and "Not valid JSON" in r.json()["detail"]
+    assert r.status_code == 422 and r.json()["code"] == "invalid_geojson" and "Not valid JSON" in r.json()["detail"]
     r = c.post("/api/v1/imports", {"kind": "grids"})
     assert r.status_code == 422
     assert (Grid.objects.count(), ImportBatch.objects.count()) == before

@@ -4,13 +4,21 @@ import json
 
 import pytest
 import shapely
+from django.utils import translation
 from shapely.geometry import box
 
 from conftest import GRIDS, POLICE, PROJ, commit, fc, metres
 from wangge.core.errors import ApplicationError, Conflict
-from wangge.grids import imports
+from wangge.grids import geojson_io, imports
 from wangge.grids.models import Grid, GridCoverage, ImportBatch, LayerUnit
 from wangge.routing import coords
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are translated; these tests read the English ones."""
+    with translation.override("en"):
+        yield
 
 
 def preview(territory, raw, kind="layer", **kw):
@@ -94,6 +102,14 @@ def test_file_for_another_jurisdiction(territory):
     assert err.code == "wrong_jurisdiction"
     err = refused(territory, json.dumps({"type": "FeatureCollection", "jurisdiction": "310000999", "features": [feature(GOOD)]}))
     assert err.code == "wrong_jurisdiction"
+
+
+def test_refusals_are_said_in_the_readers_language(territory, monkeypatch):
+    """The import page shows the refusal and each feature's reason in the reader's language: both go through gettext."""
+    monkeypatch.setattr(geojson_io, "_", lambda text: f"«{text}»")
+    err = refused(territory, collection(feature(GOOD, "OK"), feature({"type": "Point", "coordinates": [121.44, 31.24]}, "PT")))
+    assert err.message.startswith("«1 feature(s) refused") and err.code == "invalid_geojson"
+    assert err.details == [{"index": 1, "code": "PT", "reason": "«geometry type Point is not a Polygon or MultiPolygon»"}]
 
 
 def test_duplicate_codes_name_both_features(territory):

@@ -61,7 +61,9 @@ def test_import_flow_in_the_browser_pages(people):
     c = login(people["admin"])
     assert login(people["operator"]).get("/imports/").status_code == 403
     bad = SimpleUploadedFile("x.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null, "properties": {"code": "Q"}}]}')
-    r = c.post("/imports/", {"kind": "layer", "layer_code": "police", "crs": "wgs84", "file": bad})
+    english = login(people["admin"])
+    english.cookies["django_language"] = "en"  # each feature's reason is translated; read the English one
+    r = english.post("/imports/", {"kind": "layer", "layer_code": "police", "crs": "wgs84", "file": bad})
     assert r.status_code == 422 and "missing geometry" in r.content.decode()
     good = SimpleUploadedFile("p.geojson", fc({"P1": metres(0, 0, 1000, 1000)}).encode())
     r = c.post("/imports/", {"kind": "layer", "layer_code": "police", "crs": "wgs84", "file": good})

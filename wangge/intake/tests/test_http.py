@@ -57,6 +57,7 @@ def test_bad_input_gets_a_precise_4xx_and_writes_nothing(street):
         (api_report(c, category="NOPE"), 422, "unknown_category"),
         (api_report(c, lon="", lat="", location_link="https://surl.amap.com/x"), 422, "invalid_location_link"),
         (api_report(c, jurisdiction="NOWHERE"), 404, "not_found"),
+        (api_report(c, reporter_phone="12345"), 422, "invalid_phone"),
         (c.post("/api/v1/reports", {"lon": IN_A.x}), 422, "invalid_request"),
     ]
     for response, status, code in cases:
@@ -106,6 +107,26 @@ def test_public_page_files_a_report_and_redirects_to_the_follow_page(street):
     assert again.status_code == 302 and again["Location"] == r["Location"] and Report.objects.count() == 1
     bad = c.post("/report/", {**form, "idempotency_key": "page-2", "photos": [jpeg((20000, 2))]})
     assert bad.status_code == 422 and Report.objects.count() == 1
+    c.cookies["django_language"] = "en"
+    bad = c.post("/report/", {**form, "idempotency_key": "page-3", "reporter_phone": "110", "photos": [jpeg()]})
+    assert bad.status_code == 422 and "fixed line such as 021-62345678" in bad.content.decode() and Report.objects.count() == 1
+    landline = c.post("/report/", {**form, "idempotency_key": "page-4", "description": "窨井盖松动，车过有响声",
+                                   "reporter_phone": "021-6234 5678", "photos": [jpeg()]})
+    assert landline.status_code == 302 and Report.objects.get(idempotency_key="page-4").reporter_phone == "02162345678"
+
+
+def test_a_grid_workers_report_page_is_a_patrol_report(street):
+    """A grid worker is not asked for a phone or whether they are a rider; the report skips triage."""
+    c = logged_in(street["users"]["worker"])
+    html = c.get("/report/").content.decode()
+    assert 'id="patrol-hint"' in html and 'name="reporter_phone"' not in html and 'name="is_rider"' not in html
+    r = c.post("/report/", {"description": "井盖缺失，行人易绊倒", "lon": IN_A.x, "lat": IN_A.y, "crs": "wgs84",
+                            "category": "BJ0101", "idempotency_key": "patrol-1"})
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    report = Report.objects.get()
+    assert report.channel == "patrol" and report.status == ReportStatus.FILED and report.case.channel == "patrol"
+    public = Client().get("/report/").content.decode()
+    assert 'id="patrol-hint"' not in public and 'name="reporter_phone"' in public
 
 
 def test_nearby_shows_open_cases_of_the_same_kind_without_personal_data(street):

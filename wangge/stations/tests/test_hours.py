@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 
 from wangge.stations import hours as H
 
@@ -31,22 +32,22 @@ def test_parse_ranges_and_closed_days():
     ("8-9", "not a time"),
 ])
 def test_malformed_times_are_refused_with_the_reason(text, words):
-    with pytest.raises(H.HoursError, match=words):
+    with translation.override("en"), pytest.raises(H.HoursError, match=words):  # the English wording
         H.parse_day(text)
 
 
 def test_overlaps_are_refused_also_across_midnight_and_the_week_end():
-    with pytest.raises(H.HoursError, match="overlaps"):
+    with translation.override("en"), pytest.raises(H.HoursError, match="overlaps"):
         H.validate_week([(0, 480, 720), (0, 700, 800)])
-    with pytest.raises(H.HoursError, match="overlaps"):
+    with translation.override("en"), pytest.raises(H.HoursError, match="overlaps"):
         H.validate_week([(0, 480, 1200), (0, 500, 600)])  # one inside the other
-    with pytest.raises(H.HoursError, match="Mon 22:00-06:00 overlaps Tue 05:00-08:00"):
+    with translation.override("en"), pytest.raises(H.HoursError, match="Mon 22:00-06:00 overlaps Tue 05:00-08:00"):
         H.validate_week([(0, 1320, 360), (1, 300, 480)])
-    with pytest.raises(H.HoursError, match="Sun 22:00-06:00 overlaps Mon 05:00-08:00"):
+    with translation.override("en"), pytest.raises(H.HoursError, match="Sun 22:00-06:00 overlaps Mon 05:00-08:00"):
         H.validate_week([(6, 1320, 360), (0, 300, 480)])
     # touching is fine; a whole day next to a night shift ending at midnight is fine
     assert H.validate_week([(0, 480, 720), (0, 720, 900), (1, 0, 1440), (0, 1320, 1440)])
-    with pytest.raises(H.HoursError, match="does not exist"):
+    with translation.override("en"), pytest.raises(H.HoursError, match="does not exist"):
         H.validate_week([(7, 480, 720)])
 
 

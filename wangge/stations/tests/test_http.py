@@ -10,9 +10,18 @@ from wangge.routing.coords import from_wgs84
 from wangge.stations.models import OpeningHours, Station, StationCheckIn, StationFeedback
 
 
-def logged_in(user) -> Client:
+def logged_in(user, language: str | None = None) -> Client:
     c = Client()
     c.force_login(user)
+    if language:
+        c.cookies["django_language"] = language
+    return c
+
+
+def english() -> Client:
+    """A client reading English (zh-hans is the default), for assertions on a message's wording."""
+    c = Client()
+    c.cookies["django_language"] = "en"
     return c
 
 
@@ -89,9 +98,9 @@ def test_api_host_status_and_hours(street):
     assert r.status_code == 422
     hours = f"/api/v1/stations/{s['day'].pk}/hours"
     before = OpeningHours.objects.filter(station=s["day"]).count()
-    r = logged_in(users["host"]).put(hours, {"week": {"0": "22:00-06:00", "1": "05:00-08:00"}},
-                                     content_type="application/json")
-    assert r.status_code == 422 and "overlaps" in r.json()["detail"]
+    r = logged_in(users["host"], "en").put(hours, {"week": {"0": "22:00-06:00", "1": "05:00-08:00"}},
+                                           content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "invalid_hours" and "overlaps" in r.json()["detail"]
     assert OpeningHours.objects.filter(station=s["day"]).count() == before
     r = logged_in(users["host"]).put(hours, {"week": {"0": "08:00-20:00"}}, content_type="application/json")
     assert r.status_code == 200 and r.json()["week"][0]["intervals"] == ["08:00–20:00"]
@@ -128,7 +137,7 @@ def test_finder_page_renders_results_and_errors(street):
     html = r.content.decode()
     assert r.status_code == 200 and 'class="station-result"' in html and "近处驿站" in html and "20 米" in html
     assert "uri.amap.com/navigation" in html
-    r = Client().get("/stations/", {**q(c), "amenity": "beer"}, HTTP_HX_REQUEST="true")
+    r = english().get("/stations/", {**q(c), "amenity": "beer"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 422 and "Unknown amenity" in r.content.decode() and "<html" not in r.content.decode()
     r = Client().get("/stations/", {"lon": 120.0, "lat": 30.0})
     assert r.status_code == 422 and 'id="finder-error"' in r.content.decode()
@@ -177,7 +186,8 @@ def test_host_console_scope_and_edits(street):
     assert host.post(f"/stations/host/{s['near'].pk}/status/", {"status": "closed"}).status_code == 403
     r = host.post(f"/stations/host/{s['day'].pk}/status/", {"status": "closed", "note": "停电"})
     assert r.status_code == 302 and Station.objects.get(pk=s["day"].pk).live_status == "closed"
-    r = host.post(f"/stations/host/{s['day'].pk}/hours/", {"day0": "08:00-08:00", "day1": "09:00-18:00"})
+    r = logged_in(users["host"], "en").post(f"/stations/host/{s['day'].pk}/hours/",
+                                            {"day0": "08:00-08:00", "day1": "09:00-18:00"})
     assert r.status_code == 422 and "equals opening" in r.content.decode() and 'value="08:00-08:00"' in r.content.decode()
     r = host.post(f"/stations/host/{s['day'].pk}/hours/", {f"day{w}": "07:00-23:00" for w in range(7)})
     assert r.status_code == 302 and OpeningHours.objects.filter(station=s["day"]).count() == 7

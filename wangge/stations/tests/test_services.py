@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wangge.core.errors import ApplicationError, PermissionDenied
 from wangge.routing.coords import from_wgs84
@@ -116,7 +116,7 @@ def test_hours_edits_are_validated_whole_and_scoped_to_the_host(street):
     for week, words in [({0: "08:00-08:00"}, "equals opening"), ({0: "08:00-12:00, 11:00-14:00"}, "overlaps"),
                         ({0: "25:00-26:00"}, "not a time of day"), ({0: "22:00-06:00", 1: "05:00-09:00"}, "overlaps"),
                         ({9: "08:00-12:00"}, "does not exist")]:
-        with pytest.raises(ApplicationError, match=words):
+        with translation.override("en"), pytest.raises(ApplicationError, match=words):
             services.station_hours_set(station=s["day"], actor=users["host"], week=week)
     assert list(OpeningHours.objects.filter(station=s["day"]).values_list("weekday", "start", "end")) == before
     with pytest.raises(PermissionDenied):
@@ -127,7 +127,7 @@ def test_hours_edits_are_validated_whole_and_scoped_to_the_host(street):
     assert OpeningHours.objects.filter(station=s["day"]).count() == 2
     services.station_hours_set(station=s["near"], actor=users["operator"], week={0: "09:00-10:00"})  # staff: any station
     services.station_status_set(station=s["near"], actor=users["union"], status="full")
-    with pytest.raises(ApplicationError, match="Unknown status"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="Unknown status"):
         services.station_status_set(station=s["near"], actor=users["union"], status="party")
 
 
@@ -142,7 +142,7 @@ def test_exceptions(street):
         with pytest.raises(ApplicationError) as exc:
             services.station_exception_set(station=s, actor=host, day=day, hours=hours)
         assert exc.value.code == code
-    with pytest.raises(ApplicationError, match="passed"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="passed"):
         services.station_exception_set(station=s, actor=host, day=timezone.localdate() - timedelta(days=5))
     services.station_exception_delete(station=s, actor=host, exception_id=e.pk)
     assert not HoursException.objects.exists()
@@ -203,7 +203,7 @@ def test_pledges_active_nearby_masked_and_followed_up(street, pledges):
     assert [p["merchant"] for p in data["follow_up"]] == ["阿强理发"]
     with pytest.raises(PermissionDenied):
         services.pledge_follow_up(pledge=pledges["expired"], actor=users["host"], note="打过电话")
-    with pytest.raises(ApplicationError, match="required"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="required"):
         services.pledge_follow_up(pledge=pledges["expired"], actor=users["union"], note=" ")
     services.pledge_follow_up(pledge=pledges["expired"], actor=users["union"], note="商户同意续签")
     assert selectors.pledges_for_staff(jurisdiction=street["j"], unmasked=True)["follow_up"] == []
@@ -211,7 +211,7 @@ def test_pledges_active_nearby_masked_and_followed_up(street, pledges):
                                         renew_until=timezone.localdate() + timedelta(days=365))
     assert renewed.valid_until > timezone.localdate()
     assert len(selectors.pledges_nearby(jurisdiction=street["j"], lon=c.x, lat=c.y)) == 2
-    with pytest.raises(ApplicationError, match="ends before"):
+    with translation.override("en"), pytest.raises(ApplicationError, match="ends before"):
         services.pledge_create(jurisdiction=street["j"], actor=users["union"], merchant="m", kind="other", text="t",
                                valid_from=timezone.localdate(), valid_until=timezone.localdate() - timedelta(days=1),
                                lon=c.x, lat=c.y)

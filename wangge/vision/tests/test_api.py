@@ -225,6 +225,7 @@ def test_pages_for_the_operator_and_the_admin(alerted):
     assert op.get(f"/vision/cameras/{alerted['camera'].pk}/frame.jpg").status_code == 200
     assert op.post("/vision/cameras/", {"name": "x"}).status_code == 403
     admin = client(alerted["users"]["admin"])
+    admin.cookies["django_language"] = "en"  # the refusals are translated; read the English ones
     r = admin.post(
         "/vision/cameras/",
         {"name": "远", "lon": "121.0", "lat": "31.0", "kind": "rtsp", "stream_url": "rtsp://a/b"},
@@ -281,6 +282,7 @@ def test_admin_changes_an_existing_zone_on_the_editor_page_with_the_same_checks(
         street, make_video(street["dir"] / "street.avi"), active_from="08:00", active_until="20:00"
     )
     admin, url = client(street["users"]["admin"]), f"/vision/cameras/{camera.pk}/"
+    admin.cookies["django_language"] = "en"  # the refusals are translated; read the English ones
     page = admin.get(f"{url}?zone={zone.pk}").content.decode()
     editor = page.split('id="zone-form"')[1]  # the form, prefilled with the zone
     assert (

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from wangge.accounts.models import User
 from wangge.core.errors import ApplicationError
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--repair", action="store_true", help="repair invalid polygons instead of refusing them")
         parser.add_argument("--dry-run", action="store_true", help="validate and show the diff only")
 
+    @no_translations  # the command speaks English, the domain refusals it prints too
     def handle(self, *args, file: Path, kind: str, layer: str, layer_name: str, layer_kind: str, jurisdiction: str | None,
                crs: str | None, repair: bool, dry_run: bool, **options):
         qs = Jurisdiction.objects.all()

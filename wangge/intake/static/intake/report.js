@@ -100,9 +100,11 @@
   // Rider details only for riders.
   const rider = document.getElementById("id_is_rider");
   const riderFields = document.getElementById("rider-fields");
-  const syncRider = () => { riderFields.hidden = !rider.checked; };
-  rider.addEventListener("change", syncRider);
-  syncRider();
+  if (rider) {  // a grid worker's patrol report has no "about you" section
+    const syncRider = () => { riderFields.hidden = !rider.checked; };
+    rider.addEventListener("change", syncRider);
+    syncRider();
+  }
 
   // One submission: the button is disabled while the form is sent (the idempotency key covers retries).
   form.addEventListener("submit", () => { form.querySelector("button[type=submit]").disabled = true; });
