@@ -65,8 +65,12 @@ def on_territory_changed(sender, *, jurisdiction_id: int, **kwargs) -> None:
 def _to_wgs84(lons, lats, crs: str):
     try:
         return coords.to_wgs84_array(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float), crs)
-    except (ValueError, TypeError) as exc:
-        raise ApplicationError(str(exc), code="invalid_coordinates") from exc
+    except (ValueError, TypeError) as exc:  # coords' own messages are English: say it in the reader's language
+        if crs not in coords.CRS_CHOICES:
+            message = _("Unknown coordinate system %(crs)s: wgs84, gcj02 or bd09.") % {"crs": repr(crs)}
+        else:
+            message = _("Coordinates must be numbers: longitude from -180 to 180, latitude from -90 to 90.")
+        raise ApplicationError(message, code="invalid_coordinates") from exc
 
 
 def locate_point(*, jurisdiction: Jurisdiction, lon: float, lat: float, crs: str = "wgs84") -> dict:

@@ -1,9 +1,12 @@
 """The in-memory locate index and its per-process cache."""
 
 import numpy as np
+import pytest
+from django.utils import translation
 from shapely.geometry import box
 
 from conftest import commit, fc, metres
+from wangge.core.errors import ApplicationError
 from wangge.routing import services
 from wangge.routing.locate import Feature, TerritoryIndex
 
@@ -60,3 +63,17 @@ def test_index_notices_a_version_bump_from_another_process(territory):
     services.locate_point(jurisdiction=territory, lon=p.x, lat=p.y)
     assert services._cache[territory.pk][0] == cached[0] + 1
     assert services._cache[territory.pk][1] is not cached[1]
+
+
+@pytest.mark.parametrize(("lon", "lat", "crs", "zh", "en"), [
+    (200.0, 31.2, "wgs84", "经度", "longitude from -180 to 180"),
+    (121.4, float("nan"), "gcj02", "经度", "longitude from -180 to 180"),
+    (121.4, 31.2, "utm", "未知坐标系", "Unknown coordinate system 'utm'"),
+])
+def test_bad_coordinates_are_refused_in_the_readers_language(territory, lon, lat, crs, zh, en):
+    with pytest.raises(ApplicationError) as info:
+        services.locate_point(jurisdiction=territory, lon=lon, lat=lat, crs=crs)
+    assert info.value.code == "invalid_coordinates" and zh in info.value.message
+    with translation.override("en"), pytest.raises(ApplicationError) as info:
+        services.locate_point(jurisdiction=territory, lon=lon, lat=lat, crs=crs)
+    assert en in info.value.message
