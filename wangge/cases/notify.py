@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import router, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from wangge.accounts.models import Role, User
@@ -85,18 +85,19 @@ def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[int]:
     insert for all the rows (plain rows, no model instances: imports notify thousands at once), one outbound task for
     them all. Call it inside the transaction that wrote the events. The new notifications' ids."""
     rows, audiences, now = [], {}, timezone.now()
-    for case, event in pairs:
-        audience = AUDIENCE.get(event.action)
-        if not audience:
-            continue
-        key = _audience_key(case, audience)
-        if key not in audiences:
-            audiences[key] = sorted(recipient_ids(case, audience))
-        message = f"{case.code} · {ACTIONS[event.action].label} · {actor_display(event.actor_label)}"
-        if event.reason:
-            message += f": {event.reason[:120]}"
-        message = message[:300]
-        rows += [[uid, case.pk, event.action, message, now, []] for uid in audiences[key] if uid != event.actor_id]
+    with translation.override(settings.LANGUAGE_CODE):  # stored and texted: the street's language, not the actor's
+        for case, event in pairs:
+            audience = AUDIENCE.get(event.action)
+            if not audience:
+                continue
+            key = _audience_key(case, audience)
+            if key not in audiences:
+                audiences[key] = sorted(recipient_ids(case, audience))
+            message = f"{case.code} · {ACTIONS[event.action].label} · {actor_display(event.actor_label)}"
+            if event.reason:
+                message += f": {event.reason[:120]}"
+            message = message[:300]
+            rows += [[uid, case.pk, event.action, message, now, []] for uid in audiences[key] if uid != event.actor_id]
     ids = insert_values(Notification, ["user", "case", "kind", "message", "created_at", "sent_via"], rows)
     if ids:
         send_after_commit(ids)

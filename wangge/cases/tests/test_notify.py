@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 from django.tasks import task_backends
 from django.test import override_settings
+from django.utils import translation
 
 from conftest import metres
 from wangge.accounts.models import Role
@@ -14,6 +15,7 @@ from wangge.accounts.services import user_create
 from wangge.cases import notify, services
 from wangge.cases.models import Case, Notification
 from wangge.cases.sweep import sla_sweep
+from wangge.cases.workflow import ACTIONS
 
 
 def act(case, user, action, reason="", **payload):
@@ -71,10 +73,16 @@ def test_each_action_reaches_its_audience_and_never_its_actor(loop):
     assert heard(case, "feedback") == {"gw", "op", "op2"}  # the grid's worker (grid A) and the operators
     act(case, u["worker"], "verify_pass")
     assert heard(case, "verify_pass") == {"op", "op2"}
-    act(case, second_operator, "close")
+    with translation.override("en"):  # an operator reading English closes it: the reporter still reads the street's language
+        act(case, second_operator, "close")
     assert heard(case, "close") == {"res1", "res2"}  # the reporter and the merged duplicate's reporter
     message = Notification.objects.get(case=case, kind="close", user=reporter).message
     assert message.startswith(f"{case.code} · ") and "op2" in message
+    with translation.override("zh-hans"):
+        zh = str(ACTIONS["close"].label)
+    with translation.override("en"):
+        en = str(ACTIONS["close"].label)
+    assert zh != en and f" · {zh} · " in message
     sent_to_actor = Notification.objects.filter(case=case, user=second_operator, kind__in=["close"])
     assert not sent_to_actor.exists()
 
