@@ -37,7 +37,7 @@ LANDLINE_RE = re.compile(r"^(0[1-9][0-9]{1,2})?[2-9][0-9]{6,7}$", re.ASCII)
 
 
 def contact_phone_normalize(phone: object) -> str:
-    """A number to call a reporter back on: a mainland mobile (as `mobile_normalize`) or a fixed line such as
+    """A number to call someone on (a reporter, a station, a merchant): a mainland mobile (as `mobile_normalize`) or a fixed line such as
     021-62345678 or 62345678, stored as digits only; '' stays ''. Anything else raises ApplicationError
     (code invalid_phone, 422)."""
     raw = _SEPARATORS.sub("", str(phone or ""))
@@ -52,6 +52,6 @@ def contact_phone_normalize(phone: object) -> str:
     if is_mobile(raw) or LANDLINE_RE.match(raw):
         return raw
     raise ApplicationError(
-        _("Enter a phone number to call you back on: a mobile (11 digits) or a fixed line such as 021-62345678."),
+        _("Enter a mobile number (11 digits) or a fixed line such as 021-62345678."),
         code="invalid_phone",
     )

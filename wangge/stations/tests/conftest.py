@@ -43,7 +43,7 @@ def street(territory, people):
     users["union"] = user_create(username="union1", password="pw-union-1", role=Role.UNION_STAFF, jurisdiction=j)
     s = {
         "near": make_station(j, "近处驿站", 520, 500, ["water", "toilet"], ALL_DAY),
-        "day": make_station(j, "全天驿站", 700, 500, ["water", "microwave", "charging"], ALL_DAY, phone="021-12345678"),
+        "day": make_station(j, "全天驿站", 700, 500, ["water", "microwave", "charging"], ALL_DAY, phone="021-62345678"),
         "night": make_station(j, "夜间驿站", 500, 600, ["microwave", "water"], {w: "22:00-06:00" for w in range(7)}),
         "nohours": make_station(j, "未开驿站", 510, 510, ["microwave", "water", "toilet"]),
     }

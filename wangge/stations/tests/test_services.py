@@ -161,7 +161,14 @@ def test_feedback_is_throttled_per_source(street, settings):
     for bad in ({"text": ""}, {"text": "x", "rating": 6}, {"text": "x", "kind": "rant"}, {"text": "x", "phone": "call me"}):
         with pytest.raises(ApplicationError):
             services.feedback_submit(station=s, **bad)
+    for number in ("123-4567", "1381234567", "021-1234"):  # digits and dashes, but neither a mobile nor a fixed line
+        with pytest.raises(ApplicationError) as info:
+            services.feedback_submit(station=s, text="x", phone=number, source_key=services.source_key_for(ip="10.0.0.11"))
+        assert info.value.code == "invalid_phone"
     assert StationFeedback.objects.count() == 3
+    station = services.station_create(jurisdiction=s.jurisdiction, actor=None, name="新驿站", lon=s.lon, lat=s.lat,
+                                      phone="021-6276 1234")
+    assert station.phone == "021-62761234"  # kept as written (without spaces), for riders to read
     rows = selectors.feedback_for(station=s, unmasked=False)
     assert "13912345678" not in str(rows) and "139****5678" in str(rows)
 
