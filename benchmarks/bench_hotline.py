@@ -50,7 +50,7 @@ ap.add_argument("--pg-url", default="postgres://wangge:wangge@127.0.0.1:5432/wan
 ap.add_argument("--rows", type=int, default=100_000)
 ap.add_argument("--commit-rows", type=int, default=0, help="commit only this many rows (0: all)")
 ap.add_argument("--profile", type=int, default=0, help="cProfile the commit of this many rows (in its own run)")
-ap.add_argument("--chunk", type=int, default=0, help="orders per commit transaction (0: hotline_services.COMMIT_CHUNK)")
+ap.add_argument("--chunk", type=int, default=0, help="orders per commit transaction (0: hotline_services.COMMIT_CHUNK for the database)")
 ap.add_argument("--unlocatable", type=float, default=0.03)
 ap.add_argument("--seed", type=int, default=12345)
 ap.add_argument("--phase", choices=["upload", "preview", "commit", "export"], help=argparse.SUPPRESS)
@@ -320,7 +320,7 @@ def phase_commit(import_id: str) -> dict:
     seconds = time.perf_counter() - t
     chunks = sorted(chunk_seconds[:-1] or chunk_seconds)  # the last call finds nothing left to do
     result = {"seconds": seconds, "rows": total, "rows_per_s": total / seconds if seconds else None, "classifier": classifier,
-              "chunk": ARGS.chunk or hotline_services.COMMIT_CHUNK, "chunks": len(chunks),
+              "chunk": ARGS.chunk or hotline_services.commit_chunk(), "chunks": len(chunks),
               "chunk_seconds": {"median": chunks[len(chunks) // 2], "p95": chunks[int(len(chunks) * 0.95)],
                                 "max": chunks[-1]} if chunks else None,
               "peak_rss_mb": peak_mb(), "status": batch.status, "counts": batch.counts}

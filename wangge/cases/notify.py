@@ -104,6 +104,18 @@ def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[int]:
     return ids
 
 
+def operators_notify(*, jurisdiction_id: int, kind: str, message: str, also: Iterable[int] = ()) -> list[int]:
+    """One notice without a case to the jurisdiction's active operators (and the users `also`, e.g. whoever started
+    the work), sent outbound after the commit like the others: what an import says once instead of once per case."""
+    ids = set(User.objects.filter(Q(role=Role.OPERATOR) | Q(pk__in=list(also)), is_active=True,
+                                  jurisdiction_id=jurisdiction_id).values_list("pk", flat=True))
+    rows = [[uid, None, kind, message[:300], timezone.now(), []] for uid in sorted(ids)]
+    ids_out = insert_values(Notification, ["user", "case", "kind", "message", "created_at", "sent_via"], rows)
+    if ids_out:
+        send_after_commit(ids_out)
+    return ids_out
+
+
 def after_event(*, case: Case, event: CaseEvent) -> list[int]:
     return after_events([(case, event)])
 

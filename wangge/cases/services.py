@@ -395,6 +395,8 @@ class CaseDraft:
     idempotency_key: str | None = None
     suggested_department_id: int | None = None
     actor: object = None
+    located: dict | None = None  # routing's `locate_points` answer for (lon, lat) in WGS-84, when the caller has it
+
 
 
 @dataclass
@@ -405,11 +407,12 @@ class Opened:
 
 
 @transaction.atomic
-def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft]) -> list[Opened]:
+def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft], notify_each: bool = True) -> list[Opened]:
     """`case_report` for many cases at once (imports): the same checks, numbers, first events and notifications,
     in a fixed number of queries whatever the batch's size — existing keys, categories, the day's counter
     (one lock, one update for all the numbers), one insert of the cases, one of their events, notify's few.
-    A draft that `case_report` would refuse is answered with its error; the others are opened."""
+    A draft that `case_report` would refuse is answered with its error; the others are opened. `notify_each`
+    False: no notice per case (an import tells its operators once, when it is done)."""
     if not drafts:
         return []
     keys = {d.idempotency_key for d in drafts if d.idempotency_key}
@@ -421,7 +424,10 @@ def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft]) -> 
     located: list[dict | None] = [None] * len(drafts)
     by_crs: dict[str, list[int]] = {}
     for i, d in enumerate(drafts):
-        by_crs.setdefault(d.crs, []).append(i)
+        if d.located is not None and d.crs == "wgs84":  # located already (intake routed it): not twice
+            located[i] = d.located
+        else:
+            by_crs.setdefault(d.crs, []).append(i)
     for crs, idx in by_crs.items():
         for start in range(0, len(idx), routing.MAX_BATCH):
             part = idx[start:start + routing.MAX_BATCH]
@@ -493,21 +499,23 @@ def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft]) -> 
         payload = {"channel": d.channel, "size": case.size}
         before, after = _advance(case, action="report", payload=payload, now=now)
         events.append(new_event(case=case, seq=case.version, action="report", from_state=before.state, to_state=after.state,
-                                actor=d.actor, actor_label=actor_label(d.actor), at=now, reason="", payload=payload,
-                                correlation_id=uuid.uuid4()))
+                                actor=d.actor, actor_label=actor_label(d.actor), at=now, reason="", payload=payload))
     cases = [case for _i, case, _draft in new]
     insert_rows(Case, cases)
     insert_rows(CaseEvent, events, ids=False)
-    notify.after_events(zip(cases, events, strict=True))
+    if notify_each:
+        notify.after_events(zip(cases, events, strict=True))
     return out
 
 
 @transaction.atomic
-def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] = (), actor=None) -> list[Case | None]:
+def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] = (), actor=None,
+                      notify_each: bool = True) -> list[Case | None]:
     """并单 of many (case, into case id, reason) at once: `case_merge`'s checks and events (merge on the duplicate,
     absorb on the target, the target's audience notified), the rows written in one update per batch. `known`: cases
     this transaction already holds (just opened by `cases_open_batch`), used as they are; other targets are locked
-    here. A merge whose case or target cannot merge (any more) is skipped: None in its place."""
+    here. A merge whose case or target cannot merge (any more) is skipped: None in its place. `notify_each` False:
+    no notice per merge (an import tells its operators once)."""
     if not merges:
         return []
     held = {c.pk: c for c in known}
@@ -542,7 +550,8 @@ def cases_merge_batch(*, merges: list[tuple[Case, int, str]], known: list[Case] 
         # Only the columns some merge changed, one executemany UPDATE.
         update_rows(Case, list(changed.values()), [c for c in DERIVED_COLUMNS if c in columns] + ["updated_at"])
         insert_rows(CaseEvent, events, ids=False)
-        notify.after_events(absorbed)
+        if notify_each:
+            notify.after_events(absorbed)
     return out
 
 

@@ -162,9 +162,12 @@ def _open_cases(jurisdiction: Jurisdiction, context: dict) -> dedupe.OpenCaseInd
 
 @transaction.atomic
 def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: list[ReportIn], actor=None,
-                         context: dict | None = None) -> list[Received]:
+                         context: dict | None = None, notify_each: bool = True, throttle: bool = True) -> list[Received]:
     """Receive many reports in one transaction, each as `report_submit` would in turn. `context`: a dict the
-    caller keeps across batches of one import (the open cases' index lives there)."""
+    caller keeps across batches of one import (the open cases' index lives there). `notify_each` False: the cases
+    opened and merged notify nobody one by one (an import tells its operators once, when it is done). `throttle`
+    False: no source is counted against the flood limit (a channel whose sources cannot flood, such as the hotline's
+    orders, each its own source and already checked by its idempotency key)."""
     context = {} if context is None else context
     if channel not in Channel.values:
         raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
@@ -219,7 +222,8 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
     # Throttle: how many each source sent in the window (one query), counted on as the batch is received.
     trusted = _in_person_staff(actor, channel)
     limit, seconds = _rate()
-    sources = {it.data.source_key for it in fresh if it.data.source_key} if not trusted else set()
+    counted = throttle and not trusted
+    sources = {it.data.source_key for it in fresh if it.data.source_key} if counted else set()
     sent = dict(Report.objects.filter(jurisdiction=jurisdiction, source_key__in=sources,
                                       created_at__gte=now - timedelta(seconds=seconds))
                 .values_list("source_key").annotate(n=Count("id")).values_list("source_key", "n")) if sources else {}
@@ -236,7 +240,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
             out[it.i] = Received(None, error=it.error)
             continue
         d = it.data
-        if d.source_key and not trusted:
+        if d.source_key and counted:
             if sent.get(d.source_key, 0) >= limit:
                 out[it.i] = Received(None, error=Throttled(
                     _("Too many reports from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
@@ -258,28 +262,31 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
         reports.append((it, report))
         out[it.i] = Received(report, created=True)
 
-    _file_batch(jurisdiction, [(it, r) for it, r in reports if not r.triage_reasons], actor=actor, context=context, out=out)
+    _file_batch(jurisdiction, [(it, r) for it, r in reports if not r.triage_reasons], actor=actor, context=context, out=out,
+                notify_each=notify_each)
     written = [r for it, r in reports if out[it.i].report is r]
     insert_rows(Report, written)
     return out
 
 
 def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], *, actor, context: dict,
-                out: list[Received | None]) -> None:
+                out: list[Received | None], notify_each: bool = True) -> None:
     """`services._file` for many reports: open their cases, then join sure duplicates (one report after another,
     each seeing the cases the ones before it opened) and flag likely ones for triage."""
     if not filing:
         return
     drafts = []
-    for _it, report in filing:
+    for it, report in filing:
+        # Where routing located the very point the case gets (an address's, or GPS in WGS-84), its answer is reused.
+        same_point = it.routed.location_source == "address" or it.data.crs == "wgs84"
         case_actor = report.reporter_user or (None if report.channel in PUBLIC_CHANNELS else actor)
         drafts.append(cases.CaseDraft(
             channel=report.channel, category_code=report.category.code, description=report.description, lon=report.lon,
             lat=report.lat, address=report.address, reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
             idempotency_key=f"report:{report.tracking_code}", suggested_department_id=report.suggested_department_id,
-            actor=case_actor))
+            actor=case_actor, located=it.routed.located if same_point else None))
     index = _open_cases(jurisdiction, context)  # before opening: the new cases are added one by one below
-    opened = cases.cases_open_batch(jurisdiction=jurisdiction, drafts=drafts)
+    opened = cases.cases_open_batch(jurisdiction=jurisdiction, drafts=drafts, notify_each=notify_each)
     filed: list[tuple[Report, Case]] = []
     for (it, report), result in zip(filing, opened, strict=True):
         if result.error is not None:  # report_submit would have raised: nothing of this report is written
@@ -309,7 +316,7 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
             report.triage_reasons, report.status = [TriageReason.DUPLICATE], ReportStatus.TRIAGE
         index.add(pk=case.pk, category_id=case.category_id, lon=case.lon, lat=case.lat, created_at=case.created_at,
                   description=case.description)
-    targets = cases.cases_merge_batch(merges=merges, known=[case for _report, case in filed])
+    targets = cases.cases_merge_batch(merges=merges, known=[case for _report, case in filed], notify_each=notify_each)
     for report, (case, _into, _why), target in zip(joining, merges, targets, strict=True):
         if target is None:  # the target stopped taking duplicates meanwhile: the report keeps its own case
             report.duplicate_of_id = report.duplicate_score = None

@@ -19,6 +19,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, router, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Least
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wangge.accounts.models import Role
@@ -48,11 +49,12 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PREVIEW_CHUNK = 2000
-# Orders per commit transaction. On SQLite a chunk holds the database's one write lock (other users' writes wait
-# up to busy_timeout), on PostgreSQL the day's case-number counter row: keep a chunk's transaction near 1 s. The
-# batch path costs a fixed ~30 queries a chunk plus under 1 ms an order (rows written from plain values;
-# benchmarks/RESULTS.md §5): 500 orders hold the lock about 0.4–0.6 s on 2 cores.
-COMMIT_CHUNK = 500
+# Orders per commit transaction, per database. On SQLite a chunk holds the database's one write lock (other users'
+# writes wait up to busy_timeout), on PostgreSQL the day's case-number counter row: keep a chunk's transaction well
+# under 1 s. The batch path costs a fixed ~30 queries a chunk plus about half a millisecond an order on SQLite
+# (benchmarks/RESULTS.md §5): 1,000 orders hold SQLite's lock 0.55 s (median; at most 0.9 s) on 2 cores, what 500
+# held before the per-order cost was halved. PostgreSQL pays a round trip per query: 500 orders take about 1 s there.
+COMMIT_CHUNK = {"sqlite": 1000, "postgresql": 500}
 # SQLite's page cache for the commit job's connection while it commits (KiB; the default is 2,000): a chunk touches
 # thousands of index pages of a database that grows by ~2.5 KB an order, and with the default cache most of them
 # are read again through the OS for every chunk (RESULTS.md §5). Memory only, nothing about durability; restored
@@ -319,10 +321,15 @@ def hotline_commit_request(*, jurisdiction: Jurisdiction, actor, batch_id: int) 
     return batch
 
 
+def commit_chunk() -> int:
+    """Orders per commit transaction on this database (COMMIT_CHUNK)."""
+    return COMMIT_CHUNK.get(connection.vendor, 500)
+
+
 def hotline_commit(*, batch_id: int, chunk_size: int | None = None) -> HotlineImport:
     """The commit job: chunk after chunk until every row is done (or the import stops committing)."""
     context: dict = {}
-    chunk_size = chunk_size or COMMIT_CHUNK
+    chunk_size = chunk_size or commit_chunk()
     try:
         with _sqlite_cache(COMMIT_SQLITE_CACHE_KIB):
             while _commit_chunk(batch_id, chunk_size, context):
@@ -338,10 +345,27 @@ def hotline_commit(*, batch_id: int, chunk_size: int | None = None) -> HotlineIm
                         .values_list("outcome", "n"))
         counts = {**{k: v for k, v in counts.items() if not k.startswith("outcome_")},
                   **{f"outcome_{k}": v for k, v in outcomes.items() if k}}
-        HotlineImport.objects.filter(pk=batch_id, status=S.COMMITTING).update(
-            status=S.COMMITTED, counts=counts, finished_at=timezone.now(), heartbeat_at=timezone.now(),
-            progress_done=F("progress_total"))
+        with transaction.atomic():
+            if HotlineImport.objects.filter(pk=batch_id, status=S.COMMITTING).update(
+                    status=S.COMMITTED, counts=counts, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+                    progress_done=F("progress_total")):  # only the job that finished it (several may share one)
+                _notify_committed(HotlineImport.objects.get(pk=batch_id), outcomes)
     return HotlineImport.objects.get(pk=batch_id)
+
+
+def _notify_committed(batch: HotlineImport, outcomes: dict[str, int]) -> None:
+    """One notice to the operators (and whoever confirmed the commit) for the whole import: its cases were opened
+    and merged without a notice each (100,000 orders are not 100,000 messages to every operator's phone)."""
+    from wangge.cases import notify
+
+    with translation.override(settings.LANGUAGE_CODE):  # stored and texted: the street's language
+        message = _("12345 import %(file)s committed: %(filed)s filed, %(joined)s joined to open cases, %(triage)s "
+                    "waiting in triage, %(updated)s known orders updated, %(failed)s not received.") % {
+            "file": batch.filename[:80], "filed": outcomes.get("filed", 0), "joined": outcomes.get("joined", 0),
+            "triage": outcomes.get("triage", 0), "updated": outcomes.get("updated", 0),
+            "failed": outcomes.get("failed", 0) + outcomes.get("rejected", 0)}
+    notify.operators_notify(jurisdiction_id=batch.jurisdiction_id, kind="hotline_import", message=message,
+                            also=[batch.commit_requested_by_id] if batch.commit_requested_by_id else [])
 
 
 @contextmanager
@@ -361,14 +385,30 @@ def _sqlite_cache(kib: int) -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
+@dataclass(slots=True)
+class _ChunkRow:
+    """An import row as the commit reads and writes it: its values, not a model instance (a large import has
+    100,000 of them, and building and freeing instances was a twentieth of the commit)."""
+
+    pk: int
+    order_no: str
+    action: str
+    data: dict
+    errors: list
+    done: bool = False
+    outcome: str = ""
+    order_id: int | None = None
+
+
 def _commit_chunk(batch_id: int, chunk_size: int, context: dict) -> bool:
     """Commit the next chunk of rows in one transaction. False when there is nothing (left) to do."""
     with transaction.atomic():
         batch = HotlineImport.objects.select_related("jurisdiction").filter(pk=batch_id).first()
         if batch is None or batch.status != S.COMMITTING:
             return False
-        rows = list(HotlineImportRow.objects.select_for_update(skip_locked=True)
-                    .filter(batch_id=batch_id, done=False).order_by("line")[:chunk_size])
+        rows = [_ChunkRow(*values) for values in HotlineImportRow.objects.select_for_update(skip_locked=True)
+                .filter(batch_id=batch_id, done=False).order_by("line")
+                .values_list("pk", "order_no", "action", "data", "errors")[:chunk_size]]
         if not rows:
             return False
         if "matcher" not in context:
@@ -381,7 +421,7 @@ def _commit_chunk(batch_id: int, chunk_size: int, context: dict) -> bool:
     return True
 
 
-def _update_rows(rows: list[HotlineImportRow]) -> None:
+def _update_rows(rows: list[_ChunkRow]) -> None:
     """The rows' done, outcome, order and errors: one UPDATE by primary key, executemany (bulk_update's CASE per
     column and row was a third of a chunk's time at 500 rows)."""
     fields = [HotlineImportRow._meta.get_field(name) for name in ("done", "outcome", "order", "errors")]
@@ -393,7 +433,7 @@ def _update_rows(rows: list[HotlineImportRow]) -> None:
         cursor.executemany(sql, [(r.done, r.outcome, r.order_id, adapt(r.errors, None), r.pk) for r in rows])
 
 
-def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hotline.CategoryMatcher,
+def _write_rows(batch: HotlineImport, rows: list[_ChunkRow], matcher: hotline.CategoryMatcher,
                 context: dict) -> None:
     jurisdiction = batch.jurisdiction
     current = {o.order_no: o for o in HotlineOrder.objects.filter(jurisdiction=jurisdiction,
@@ -439,13 +479,17 @@ def _write_rows(batch: HotlineImport, rows: list[HotlineImportRow], matcher: hot
     insert_rows(HotlineOrder, new_orders)
     update_rows(HotlineOrder, changed_orders, [*hotline.ORDER_FIELDS, "last_import", "updated_at", "report"])
     for r in rows:
-        r.order = current[r.order_no]
+        r.order_id = current[r.order_no].pk
 
 
 def _source_key(jurisdiction: Jurisdiction, order_no: str) -> str:
     """Each work order is its own source: two orders with the same words are still two calls (the repeat
-    window of intake must not fold them into one report); 并单 of real duplicates is routing's job."""
-    return hashlib.sha256(f"hotline|{jurisdiction.pk}|{order_no}".encode()).hexdigest()[:32]
+    window of intake must not fold them into one report); 并单 of real duplicates is routing's job. The number as
+    written, not a hash: order numbers grow with time, so a chunk's keys go to the end of the reports' source index
+    (a hash put each on a page of its own: one more page written per order). A number too long for the column
+    (64) is hashed. No person is behind the key, and the street is the index's first column anyway."""
+    key = f"hotline:{order_no}"
+    return key if len(key) <= 64 else "hotline#" + hashlib.sha256(f"{jurisdiction.pk}|{order_no}".encode()).hexdigest()[:32]
 
 
 def _submit_all(jurisdiction: Jurisdiction, orders: list[HotlineOrder], matcher: hotline.CategoryMatcher,
@@ -460,7 +504,7 @@ def _submit_all(jurisdiction: Jurisdiction, orders: list[HotlineOrder], matcher:
         source_key=_source_key(jurisdiction, order.order_no), external_id=order.order_no,
     ) for order in orders]
     results = intake_batch.reports_submit_batch(jurisdiction=jurisdiction, channel=Channel.HOTLINE, items=items,
-                                                context=context)
+                                                context=context, notify_each=False, throttle=False)
     out = []
     for received in results:
         if received.error is None:

@@ -116,6 +116,10 @@ class OpenCaseIndex:
         # category id → (pks, lons, lats, created epoch seconds, bigram masks) as arrays, plus entries not yet in them
         self._arrays: dict[int, tuple] = {}
         self._recent: dict[int, list[tuple]] = {}
+        # (category, lon, lat, since) → the cases near it in the arrays, whether cut at 20, `forget`s seen: a chunk
+        # asks twice for each report it files (what could take it; then, in turn, the best).
+        self._near: dict[tuple, tuple[list, bool, int]] = {}
+        self._forgets = 0
         self.refresh()
 
     def _mask(self, text: str) -> int:
@@ -128,7 +132,7 @@ class OpenCaseIndex:
         return mask
 
     def refresh(self) -> None:
-        self._masks = {}
+        self._masks, self._near = {}, {}
         days = settings.WANGGE_DEDUPE_DAYS
         rows = Case.objects.filter(
             jurisdiction_id=self.jurisdiction_id, is_open=True, state__in=OPEN_STATES, merged_into__isnull=True,
@@ -144,6 +148,7 @@ class OpenCaseIndex:
 
     def forget(self, pks) -> None:
         self.dead.update(pks)
+        self._forgets += 1
 
     def _compact(self) -> None:
         for category_id, recent in self._recent.items():
@@ -157,7 +162,7 @@ class OpenCaseIndex:
                                                                                    strict=True))
                 texts = old[4] + texts
             self._arrays[category_id] = (pks, lons, lats, created, texts)
-        self._recent = {}
+        self._recent, self._near = {}, {}
 
     def candidates(self, *, lon: float, lat: float, category_id: int, text: str, now=None,
                    limit: int = 5) -> list[tuple[int, float, float, float]]:
@@ -165,31 +170,7 @@ class OpenCaseIndex:
         radius, days = settings.WANGGE_DEDUPE_RADIUS_M, settings.WANGGE_DEDUPE_DAYS
         now = (now or timezone.now()).timestamp()
         since = now - days * 86400
-        near: list[tuple[float, int, float, int]] = []
-        arrays = self._arrays.get(category_id)
-        if arrays is not None and len(arrays[0]):
-            pks, lons, lats, created, texts = arrays
-            # Only the cases within the radius north-south (the distance is at least that) get the full formula:
-            # the same values for them, a fraction of the work on a street's worth of open cases.
-            sel = np.nonzero((np.abs(lats - lat) * M_PER_DEG_LAT <= radius * (1 + 1e-9)) & (created >= since))[0]
-            slats = lats[sel]
-            dx = (lons[sel] - lon) * 111_320.0 * np.cos(np.radians((lat + slats) / 2))
-            dy = (slats - lat) * M_PER_DEG_LAT
-            d = np.hypot(dx, dy)
-            inside = np.nonzero(d <= radius)[0]
-            hit, d = sel[inside], d[inside]
-            order = range(len(hit))
-            if len(hit) > 20:  # the nearest 20 (and ties), newest first among equals; those forgotten are skipped below
-                keep, found = [], 0
-                for j in np.lexsort((-pks[hit], -created[hit], d)):
-                    keep.append(j)
-                    found += int(pks[hit[j]]) not in self.dead
-                    if found >= 20:
-                        break
-                order = keep
-            for j in order:
-                i = hit[j]
-                near.append((float(d[j]), int(pks[i]), float(created[i]), texts[i]))
+        near = list(self._near_arrays(lon, lat, category_id, since))
         for pk, clon, clat, created, words in self._recent.get(category_id, ()):
             d = distance_m(lon, lat, clon, clat)
             if d <= radius and created >= since:
@@ -207,6 +188,44 @@ class OpenCaseIndex:
             out.append((pk, round(d, 1), round(sim, 3), round(0.35 * (1 - d / radius) + 0.15 * fresh + 0.5 * sim, 3)))
         out.sort(key=lambda c: -c[3])
         return out[:limit]
+
+    def _near_arrays(self, lon: float, lat: float, category_id: int, since: float) -> list[tuple[float, int, float, int]]:
+        """The cases of the arrays within the radius (the nearest 20 not forgotten, and ties, where more), as
+        (distance, pk, created, bigrams); remembered until the arrays change, or a `forget` where it was cut at 20."""
+        key = (category_id, lon, lat, since)
+        known = self._near.get(key)
+        if known is not None and (not known[1] or known[2] == self._forgets):
+            return known[0]
+        radius = settings.WANGGE_DEDUPE_RADIUS_M
+        near: list[tuple[float, int, float, int]] = []
+        cut = False
+        arrays = self._arrays.get(category_id)
+        if arrays is not None and len(arrays[0]):
+            pks, lons, lats, created, texts = arrays
+            # Only the cases within the radius north-south (the distance is at least that) get the full formula:
+            # the same values for them, a fraction of the work on a street's worth of open cases.
+            sel = np.nonzero((np.abs(lats - lat) * M_PER_DEG_LAT <= radius * (1 + 1e-9)) & (created >= since))[0]
+            slats = lats[sel]
+            dx = (lons[sel] - lon) * 111_320.0 * np.cos(np.radians((lat + slats) / 2))
+            dy = (slats - lat) * M_PER_DEG_LAT
+            d = np.hypot(dx, dy)
+            inside = np.nonzero(d <= radius)[0]
+            hit, d = sel[inside], d[inside]
+            order = range(len(hit))
+            if len(hit) > 20:  # the nearest 20 (and ties), newest first among equals; those forgotten are skipped below
+                cut = True
+                keep, found = [], 0
+                for j in np.lexsort((-pks[hit], -created[hit], d)):
+                    keep.append(j)
+                    found += int(pks[hit[j]]) not in self.dead
+                    if found >= 20:
+                        break
+                order = keep
+            for j in order:
+                i = hit[j]
+                near.append((float(d[j]), int(pks[i]), float(created[i]), texts[i]))
+        self._near[key] = (near, cut, self._forgets)
+        return near
 
 
 def cases_still_open(*, case_ids) -> set[int]:

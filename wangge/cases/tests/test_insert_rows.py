@@ -88,6 +88,12 @@ def test_instance_builder_builds_what_the_model_builds(new_case, loop):
     assert [getattr(one, n) for n in names] == [getattr(want, n) for n in names] == [getattr(two, n) for n in names]
     assert one.tracking_token != two.tracking_token and one.units is not two.units and one.assisting_ids == []
     assert one.category is new_case.category and one.reporter_user is None
+    # uuid4 defaults come from a pool read 256 at a time: still version-4 random UUIDs, all different, past the pool.
+    tokens = [build(jurisdiction=new_case.jurisdiction, category=new_case.category, description="x", lon=1.0, lat=2.0,
+                    state="").tracking_token for _ in range(600)]
+    assert len(set(tokens) | {one.tracking_token, two.tracking_token}) == 602
+    assert all(t.version == 4 and t.variant == uuid.RFC_4122 for t in tokens)
+    assert instance_builder(CaseEvent)(**{**kwargs, "correlation_id": None}).correlation_id is None  # given: kept
     insert_rows(Case, [one])
     assert Case.objects.get(pk=one.pk).description == "路灯不亮"
     try:

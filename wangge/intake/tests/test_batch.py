@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from wangge.cases.models import Case, CaseCounter, CaseEvent, Notification
 from wangge.core.errors import ApplicationError
@@ -201,3 +202,31 @@ def test_the_open_case_index_scores_like_the_duplicate_search(street):  # noqa: 
         want = [(c.case.pk, c.distance_m, c.similarity, c.score) for c in dedupe.duplicate_candidates(
             jurisdiction_id=j.pk, lon=case.lon, lat=case.lat, category_id=case.category_id, text=text)]
         assert index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=text) == want
+
+    # A chunk asks twice at one place (what could take the report, then the best): the second answer, remembered,
+    # is still right after cases nearby were forgotten (closed elsewhere) and new ones added in between.
+    now = timezone.now()
+    first = index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=TRASH, now=now, limit=30)
+    gone = [pk for pk, *_rest in first[:3]]
+    index.forget(gone)
+    index.add(pk=10**9, category_id=case.category_id, lon=case.lon, lat=case.lat, created_at=now, description=TRASH)
+    again = index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=TRASH, now=now, limit=30)
+    Case.objects.filter(pk__in=gone).update(is_open=False)
+    fresh = dedupe.OpenCaseIndex(jurisdiction_id=j.pk)
+    fresh.add(pk=10**9, category_id=case.category_id, lon=case.lon, lat=case.lat, created_at=now, description=TRASH)
+    assert again == fresh.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=TRASH, now=now, limit=30)
+    assert again[0][0] == 10**9 and not set(gone) & {c[0] for c in again}
+    assert {c[0] for c in again} - {c[0] for c in first} - {10**9}  # the nearest 20 refilled from beyond the first answer
+
+
+@override_settings(WANGGE_INTAKE_RATE="2/600")
+def test_a_channel_that_cannot_flood_is_not_throttled(street):  # noqa: F811
+    """The hotline's sources are its orders (each checked by its idempotency key): its import counts no source."""
+    j = street["j"]
+    flood = [I(f"共享单车乱停堵住盲道{n}", address=f"长寿路{25 + 2 * n}号", category_code="SJ0101", source_key="flood")
+             for n in range(3)]
+    counted = batch.reports_submit_batch(jurisdiction=j, channel="hotline", items=flood)
+    assert [r.error.code if r.error else None for r in counted] == [None, None, "throttled"]
+    wipe()
+    not_counted = batch.reports_submit_batch(jurisdiction=j, channel="hotline", items=flood, throttle=False)
+    assert [r.error for r in not_counted] == [None] * 3 and Report.objects.count() == 3

@@ -16,7 +16,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 from python_calamine import CalamineWorkbook
 
-from wangge.cases.models import Case
+from wangge.accounts.models import User
+from wangge.cases.models import Case, Notification
 from wangge.cases.services import case_act
 from wangge.cases.tests.conftest import loop  # noqa: F401 - the case-loop fixture, shared
 from wangge.core.errors import Conflict, PermissionDenied
@@ -175,6 +176,16 @@ def test_import_handle_export_and_reimport(street, kind, django_capture_on_commi
     order = HotlineOrder.objects.get(report=filed)
     assert order.caller_phone and order.called_at is not None and order.due_at is not None
 
+    # The operators hear about the import once, with its outcome, not once per case opened or merged.
+    notes = Notification.objects.filter(user__jurisdiction=street["j"])
+    assert not notes.filter(kind__in=["report", "absorb"]).exists()
+    operators = set(User.objects.filter(jurisdiction=street["j"], role="operator", is_active=True))
+    assert operators and {n.user for n in notes.filter(kind="hotline_import")} == operators
+    summary = notes.get(user=u["operator"], kind="hotline_import")
+    outcome = {k: batch.counts.get(f"outcome_{k}", 0) for k in ("filed", "joined", "triage")}
+    assert summary.case is None and sum(outcome.values()) == 47
+    assert f"立案 {outcome['filed']} 件，并入在办案件 {outcome['joined']} 件，待分拣 {outcome['triage']} 件" in summary.message
+
     # Handle the case to closure (结案) through the case loop.
     case = filed.case
     for user, action, reason, payload in [
@@ -216,6 +227,7 @@ def test_import_handle_export_and_reimport(street, kind, django_capture_on_commi
     assert (Case.objects.count(), Report.objects.count(), HotlineOrder.objects.count()) == (cases_before, reports_before, 47)
     order.refresh_from_db()
     assert order.content == "垃圾已经清走了，但是又有人倒了" and order.report == filed and order.last_import == batch2
+    assert "更新已有工单 1 件" in Notification.objects.filter(user=u["operator"], kind="hotline_import").first().message
     assert "已办结" in op.get(f"/hotline/{batch2.pk}/results.csv").content.decode("utf-8-sig")
 
     listing = op.get("/hotline/").content.decode()
@@ -337,7 +349,7 @@ def test_a_crash_mid_commit_keeps_whole_chunks_and_a_rerun_finishes(street, monk
     name, raw = FILES["csv-utf8-bom"](orders(30, broken=False))
     with django_capture_on_commit_callbacks(execute=True):
         batch = hotline_services.hotline_upload(jurisdiction=street["j"], actor=op, filename=name, raw=raw)
-    monkeypatch.setattr(hotline_services, "COMMIT_CHUNK", 10)
+    monkeypatch.setattr(hotline_services, "COMMIT_CHUNK", {connection.vendor: 10})
     real, calls = intake_batch.reports_submit_batch, {"n": 0}
 
     def flaky(**kw):  # the third chunk dies after its reports and cases are written
