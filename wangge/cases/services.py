@@ -398,7 +398,6 @@ class CaseDraft:
     located: dict | None = None  # routing's `locate_points` answer for (lon, lat) in WGS-84, when the caller has it
 
 
-
 @dataclass
 class Opened:
     case: Case | None
