@@ -359,9 +359,9 @@ def _notify_committed(batch: HotlineImport, outcomes: dict[str, int]) -> None:
     from wangge.cases import notify
 
     with translation.override(settings.LANGUAGE_CODE):  # stored and texted: the street's language
-        message = _("12345 import %(file)s committed: %(filed)s filed, %(joined)s joined to open cases, %(triage)s "
-                    "waiting in triage, %(updated)s known orders updated, %(failed)s not received.") % {
-            "file": batch.filename[:80], "filed": outcomes.get("filed", 0), "joined": outcomes.get("joined", 0),
+        message = _("12345 import #%(id)s (%(file)s) committed: %(filed)s filed, %(joined)s joined to open cases, "
+                    "%(triage)s waiting in triage, %(updated)s known orders updated, %(failed)s not received.") % {
+            "id": batch.pk, "file": batch.filename[:80], "filed": outcomes.get("filed", 0), "joined": outcomes.get("joined", 0),
             "triage": outcomes.get("triage", 0), "updated": outcomes.get("updated", 0),
             "failed": outcomes.get("failed", 0) + outcomes.get("rejected", 0)}
     notify.operators_notify(jurisdiction_id=batch.jurisdiction_id, kind="hotline_import", message=message,

@@ -183,7 +183,7 @@ def test_import_handle_export_and_reimport(street, kind, django_capture_on_commi
     assert operators and {n.user for n in notes.filter(kind="hotline_import")} == operators
     summary = notes.get(user=u["operator"], kind="hotline_import")
     outcome = {k: batch.counts.get(f"outcome_{k}", 0) for k in ("filed", "joined", "triage")}
-    assert summary.case is None and sum(outcome.values()) == 47
+    assert summary.case is None and sum(outcome.values()) == 47 and summary.message.startswith(f"12345 工单导入 #{batch.pk}（")
     assert f"立案 {outcome['filed']} 件，并入在办案件 {outcome['joined']} 件，待分拣 {outcome['triage']} 件" in summary.message
 
     # Handle the case to closure (结案) through the case loop.

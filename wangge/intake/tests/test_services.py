@@ -211,7 +211,7 @@ def test_tracking_codes_are_uniform_over_the_readable_alphabet():
 
     codes = [new_tracking_code() for _ in range(20000)]
     assert all(len(c) == 9 and c[4] == "-" and set(c[:4] + c[5:]) <= set(CODE_ALPHABET) for c in codes)
-    assert len(set(codes)) == len(codes)
+    assert len(set(codes)) >= len(codes) - 2  # 31⁸ codes: two equal among 20,000 happens once in ~4,000 runs
     seen = Counter(ch for c in codes for ch in c if ch != "-")
     assert set(seen) == set(CODE_ALPHABET)
     expected = 8 * len(codes) / len(CODE_ALPHABET)  # ~5,161 each, σ ≈ 1.4 %; 40 bits % 31⁸ without the redraw: ~20 % off
