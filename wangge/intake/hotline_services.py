@@ -8,7 +8,8 @@
   transaction: its new orders, their reports (through intake's batch path `reports_submit_batch`, which files,
   joins or triages each as `report_submit` would) and the rows marked done commit together or not at all. A crash leaves whole chunks; running the commit
   again finishes the rest (the rows know what is done, and the reports' idempotency keys make a retry safe).
-  Chunks are claimed with SKIP LOCKED, so on PostgreSQL several workers can share one import.
+  Chunks are claimed with SKIP LOCKED, so on PostgreSQL several workers can share one import. The cases it opens
+  and merges notify nobody one by one: when the import is committed, its operators get one notice with the counts.
 - `hotline_results` reads the orders' outcomes back in the hotline's layout (xlsx / csv in `hotline`).
 """
 

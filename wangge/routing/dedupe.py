@@ -116,10 +116,9 @@ class OpenCaseIndex:
         # category id → (pks, lons, lats, created epoch seconds, bigram masks) as arrays, plus entries not yet in them
         self._arrays: dict[int, tuple] = {}
         self._recent: dict[int, list[tuple]] = {}
-        # (category, lon, lat, since) → the cases near it in the arrays, whether cut at 20, `forget`s seen: a chunk
-        # asks twice for each report it files (what could take it; then, in turn, the best).
+        # (category, lon, lat, since) → the cases near it in the arrays, whether cut at 20, how many were forgotten
+        # then: a chunk asks twice for each report it files (what could take it; then, in turn, the best).
         self._near: dict[tuple, tuple[list, bool, int]] = {}
-        self._forgets = 0
         self.refresh()
 
     def _mask(self, text: str) -> int:
@@ -148,7 +147,6 @@ class OpenCaseIndex:
 
     def forget(self, pks) -> None:
         self.dead.update(pks)
-        self._forgets += 1
 
     def _compact(self) -> None:
         for category_id, recent in self._recent.items():
@@ -194,7 +192,7 @@ class OpenCaseIndex:
         (distance, pk, created, bigrams); remembered until the arrays change, or a `forget` where it was cut at 20."""
         key = (category_id, lon, lat, since)
         known = self._near.get(key)
-        if known is not None and (not known[1] or known[2] == self._forgets):
+        if known is not None and (not known[1] or known[2] == len(self.dead)):
             return known[0]
         radius = settings.WANGGE_DEDUPE_RADIUS_M
         near: list[tuple[float, int, float, int]] = []
@@ -224,7 +222,7 @@ class OpenCaseIndex:
             for j in order:
                 i = hit[j]
                 near.append((float(d[j]), int(pks[i]), float(created[i]), texts[i]))
-        self._near[key] = (near, cut, self._forgets)
+        self._near[key] = (near, cut, len(self.dead))
         return near
 
 
