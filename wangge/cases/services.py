@@ -42,7 +42,7 @@ from wangge.cases.workflow import (
     apply,
     precondition,
 )
-from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, idempotency_mismatch
 from wangge.core.models import Jurisdiction
 from wangge.core.rows import insert_rows, instance_builder, update_rows
 from wangge.grids.models import Department, GridAssignment
@@ -335,7 +335,7 @@ def case_report(
         existing = Case.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.description != description.strip() or existing.category.code != category_code:
-                raise Conflict(_("This idempotency key was already used for a different report."), code="idempotency_mismatch")
+                raise idempotency_mismatch()
             return existing, False
     if channel not in Channel.values:
         raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
@@ -449,8 +449,7 @@ def cases_open_batch(*, jurisdiction: Jurisdiction, drafts: list[CaseDraft], not
         if d.idempotency_key and d.idempotency_key in existing:
             first = existing[d.idempotency_key]
             if first.description != description or first.category.code != d.category_code:
-                out.append(Opened(first, error=Conflict(_("This idempotency key was already used for a different report."),
-                                                        code="idempotency_mismatch")))
+                out.append(Opened(first, error=idempotency_mismatch()))
             else:
                 out.append(Opened(first))
             continue

@@ -1,5 +1,7 @@
 """One family of domain errors; the API and pages map them to a status code once."""
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     status = 422
@@ -39,3 +41,8 @@ class Throttled(ApplicationError):
         details = self.details if isinstance(self.details, dict) else {}
         value = details.get("retry_after") or details.get("window_seconds") or 60
         return max(1, int(value))
+
+
+def idempotency_mismatch() -> Conflict:
+    """The same idempotency key came back with a different content (a report's or a case's)."""
+    return Conflict(_("This idempotency key was already used for a different report."), code="idempotency_mismatch")

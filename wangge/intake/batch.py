@@ -26,20 +26,23 @@ from django.utils.translation import gettext as _
 
 from wangge.cases import services as cases
 from wangge.cases.models import Case, Category, Channel
-from wangge.core.errors import ApplicationError, Conflict
+from wangge.core.errors import ApplicationError, idempotency_mismatch
 from wangge.core.models import Jurisdiction
 from wangge.core.rows import insert_rows, instance_builder
 from wangge.intake.models import CategorySource, Report, ReportStatus, TriageReason
 from wangge.intake.services import (
     PUBLIC_CHANNELS,
     Routed,
-    Throttled,
     _apply_routing,
     _check_coordinates,
     _fingerprint,
     _in_person_staff,
     _rate,
     _triage_reasons,
+    auto_merge_reason,
+    check_channel,
+    clean_description,
+    throttled,
 )
 from wangge.routing import dedupe, gazetteer, responsibility
 from wangge.routing import services as routing
@@ -169,18 +172,13 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
     False: no source is counted against the flood limit (a channel whose sources cannot flood, such as the hotline's
     orders, each its own source and already checked by its idempotency key)."""
     context = {} if context is None else context
-    if channel not in Channel.values:
-        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
+    check_channel(channel)
     now = timezone.now()
     out: list[Received | None] = [None] * len(items)
     todo: list[_Item] = []
     for i, d in enumerate(items):
-        description = (d.description or "").strip()
         try:
-            if len(description) < 4:
-                raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
-            if len(description) > 2000:
-                raise ApplicationError(_("The description is longer than 2,000 characters."), code="description_too_long")
+            description = clean_description(d.description)
             lon, lat = _check_coordinates(d.lon, d.lat)
         except ApplicationError as exc:
             out[i] = Received(None, error=exc)
@@ -203,8 +201,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
         if it.key and it.key in by_key:
             existing = by_key[it.key]
             if existing.fingerprint != it.fingerprint:
-                return Received(existing, error=Conflict(_("This idempotency key was already used for a different report."),
-                                                         code="idempotency_mismatch"))
+                return Received(existing, error=idempotency_mismatch())
             return Received(existing)
         if it.fingerprint in by_print:
             return Received(by_print[it.fingerprint])
@@ -242,10 +239,7 @@ def reports_submit_batch(*, jurisdiction: Jurisdiction, channel: str, items: lis
         d = it.data
         if d.source_key and counted:
             if sent.get(d.source_key, 0) >= limit:
-                out[it.i] = Received(None, error=Throttled(
-                    _("Too many reports from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
-                    % {"limit": limit, "minutes": seconds // 60},
-                    details={"limit": limit, "window_seconds": seconds}))
+                out[it.i] = Received(None, error=throttled(limit, seconds))
                 continue
             sent[d.source_key] = sent.get(d.source_key, 0) + 1
         report = new_report(
@@ -310,7 +304,7 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
         if found and found[0][3] >= ask:
             report.duplicate_of_id, report.duplicate_score = found[0][0], found[0][3]
             if found[0][3] >= auto:
-                merges.append((case, found[0][0], f"自动并单（相似度 {found[0][3]:.2f}）"))
+                merges.append((case, found[0][0], auto_merge_reason(found[0][3])))
                 joining.append(report)
                 continue  # merged: not open for the reports after it
             report.triage_reasons, report.status = [TriageReason.DUPLICATE], ReportStatus.TRIAGE

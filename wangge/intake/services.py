@@ -19,7 +19,14 @@ from wangge.cases import services as cases
 from wangge.cases.models import Case, Category, Channel
 from wangge.cases.uploads import MAX_PHOTOS, PhotoUpload
 from wangge.cases.workflow import RATINGS
-from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, Throttled
+from wangge.core.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    idempotency_mismatch,
+)
 from wangge.core.images import CleanImage
 from wangge.core.models import Jurisdiction
 from wangge.core.throttle import rate_setting, source_key_hash
@@ -71,8 +78,32 @@ def _throttle(jurisdiction: Jurisdiction, source_key: str, actor, channel: str) 
     recent = Report.objects.filter(jurisdiction=jurisdiction, source_key=source_key,
                                    created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()
     if recent >= limit:
-        raise Throttled(_("Too many reports from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
-                        % {"limit": limit, "minutes": seconds // 60}, details={"limit": limit, "window_seconds": seconds})
+        raise throttled(limit, seconds)
+
+
+def throttled(limit: int, seconds: int) -> Throttled:
+    return Throttled(_("Too many reports from one source: at most %(limit)s in %(minutes)s minutes. Try again later.")
+                     % {"limit": limit, "minutes": seconds // 60}, details={"limit": limit, "window_seconds": seconds})
+
+
+def clean_description(description: str | None) -> str:
+    """The report's text, stripped, or the reason it cannot be taken."""
+    description = (description or "").strip()
+    if len(description) < 4:
+        raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
+    if len(description) > 2000:
+        raise ApplicationError(_("The description is longer than 2,000 characters."), code="description_too_long")
+    return description
+
+
+def check_channel(channel: str) -> None:
+    if channel not in Channel.values:
+        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
+
+
+def auto_merge_reason(score: float) -> str:
+    """What the timeline says of a report merged on its own (stored in the street's language)."""
+    return f"自动并单（相似度 {score:.2f}）"
 
 
 def _fingerprint(*, channel: str, description: str, lon, lat, address: str, phone: str, source_key: str,
@@ -149,13 +180,8 @@ def report_submit(
 
     Routing (locate, classify, responsibility) only reads, so it runs before the write transaction opens:
     on SQLite a transaction holds the database's one write lock from its first statement."""
-    description = (description or "").strip()
-    if channel not in Channel.values:
-        raise ApplicationError(_("Unknown channel %(channel)r.") % {"channel": channel}, code="invalid_channel")
-    if len(description) < 4:
-        raise ApplicationError(_("Describe the problem (at least 4 characters)."), code="description_required")
-    if len(description) > 2000:
-        raise ApplicationError(_("The description is longer than 2,000 characters."), code="description_too_long")
+    check_channel(channel)
+    description = clean_description(description)
     if len(photos or []) > MAX_PHOTOS:
         raise ApplicationError(_("At most %(n)s photos at once.") % {"n": MAX_PHOTOS}, code="too_many_files")
     lon, lat = _check_coordinates(lon, lat)
@@ -195,7 +221,7 @@ def _already_received(jurisdiction: Jurisdiction, idempotency_key: str | None, f
         existing = Report.objects.filter(jurisdiction=jurisdiction, idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.fingerprint != fingerprint:
-                raise Conflict(_("This idempotency key was already used for a different report."), code="idempotency_mismatch")
+                raise idempotency_mismatch()
             return existing
     return Report.objects.filter(
         jurisdiction=jurisdiction, fingerprint=fingerprint,
@@ -298,7 +324,7 @@ def _file(report: Report, *, actor, join: Case | None = None, decided: bool = Fa
                 report.triage_reasons = [TriageReason.DUPLICATE]
                 report.status = ReportStatus.TRIAGE
     if target is not None:
-        why = "报告人选择加入" if join else f"自动并单（相似度 {score:.2f}）"
+        why = "报告人选择加入" if join else auto_merge_reason(score)
         report.case = cases.case_merge(case_id=case.pk, into_case_id=target.pk, actor=None, reason=why)
         report.status, report.duplicate_of, report.duplicate_score = ReportStatus.JOINED, target, score
     report.save()
