@@ -9,7 +9,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from wangge.cases import selectors, services
+from wangge.cases import notify, selectors, services
 from wangge.cases.models import Attachment, Case
 from wangge.cases.uploads import photos_from_files
 from wangge.core.errors import ApplicationError, NotFound
@@ -232,7 +232,7 @@ def category_list(request):
 
 @router.get("/notifications", summary="Your unread notifications")
 def notification_list(request):
-    return [{"id": n.pk, "case": n.case.code if n.case_id else None, "kind": n.kind, "message": n.message,
+    return [{"id": n.pk, "case": n.case.code if n.case_id else None, "kind": n.kind, "message": notify.render(n),
              "created_at": n.created_at.isoformat()} for n in selectors.unread_notifications(user=request.user)[:100]]
 
 

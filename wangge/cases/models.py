@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wangge.accounts.models import Role
 from wangge.cases.workflow import State
 from wangge.core.models import Jurisdiction
 from wangge.grids.models import Department, DepartmentKind, Grid
@@ -70,8 +71,15 @@ RATING_LABELS = {"satisfied": _("Satisfied"), "basically_satisfied": _("Basicall
 
 
 def actor_display(label: str) -> str:
-    """An event's stored actor label for people to read: the sweep, routing and other jobs act as "system"."""
-    return str(_("the system")) if label == "system" else label
+    """An event's stored actor label for people to read, in the reader's language: the sweep, routing and other jobs
+    act as "system"; a person is stored as "name (role code)" and shown with the role's name. Labels stored before
+    role codes ("name (角色)") are shown as written."""
+    if label == "system":
+        return str(_("the system"))
+    name, sep, role = label.rpartition(" (")
+    if sep and role.endswith(")") and role[:-1] in Role.values:
+        return f"{name} ({Role(role[:-1]).label})"
+    return label
 
 
 class Case(models.Model):
@@ -214,7 +222,10 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=24)
-    message = models.CharField(max_length=300)
+    message = models.CharField(max_length=300)  # as texted: in the street's language
+    # What the message was made of, to show it in the reader's language (notify.render): for a case's action
+    # {"actor", "reason"}; for a notice without a case {"template" (an untranslated msgid), "args"}.
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     sent_via = models.JSONField(default=list, blank=True)

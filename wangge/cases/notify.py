@@ -12,6 +12,7 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from wangge.accounts.models import Role, User
 from wangge.cases.models import Case, CaseEvent, Notification, actor_display
@@ -19,6 +20,8 @@ from wangge.cases.workflow import ACTIONS
 from wangge.core.rows import insert_values
 
 logger = logging.getLogger("wangge.notify")
+
+COLUMNS = ["user", "case", "kind", "message", "params", "created_at", "sent_via"]
 
 # Who hears about each action: operators, the lead / assisting departments' handlers, the grid's workers,
 # the reporter.
@@ -93,27 +96,56 @@ def after_events(pairs: Iterable[tuple[Case, CaseEvent]]) -> list[int]:
             key = _audience_key(case, audience)
             if key not in audiences:
                 audiences[key] = sorted(recipient_ids(case, audience))
-            message = f"{case.code} · {ACTIONS[event.action].label} · {actor_display(event.actor_label)}"
-            if event.reason:
-                message += f": {event.reason[:120]}"
-            message = message[:300]
-            rows += [[uid, case.pk, event.action, message, now, []] for uid in audiences[key] if uid != event.actor_id]
-    ids = insert_values(Notification, ["user", "case", "kind", "message", "created_at", "sent_via"], rows)
+            params = {"actor": event.actor_label, "reason": event.reason[:120]}
+            message = _case_message(case.code, event.action, params)
+            rows += [[uid, case.pk, event.action, message, params, now, []]
+                     for uid in audiences[key] if uid != event.actor_id]
+    ids = insert_values(Notification, COLUMNS, rows)
     if ids:
         send_after_commit(ids)
     return ids
 
 
-def operators_notify(*, jurisdiction_id: int, kind: str, message: str, also: Iterable[int] = ()) -> list[int]:
+def operators_notify(*, jurisdiction_id: int, kind: str, template: str, args: dict, also: Iterable[int] = ()) -> list[int]:
     """One notice without a case to the jurisdiction's active operators (and the users `also`, e.g. whoever started
-    the work), sent outbound after the commit like the others: what an import says once instead of once per case."""
+    the work), sent outbound after the commit like the others: what an import says once instead of once per case.
+    `template`: an untranslated msgid (marked with gettext_noop) with %(name)s placeholders filled from `args`; it is
+    texted in the street's language and shown to each reader in theirs."""
     ids = set(User.objects.filter(Q(role=Role.OPERATOR) | Q(pk__in=list(also)), is_active=True,
                                   jurisdiction_id=jurisdiction_id).values_list("pk", flat=True))
-    rows = [[uid, None, kind, message[:300], timezone.now(), []] for uid in sorted(ids)]
-    ids_out = insert_values(Notification, ["user", "case", "kind", "message", "created_at", "sent_via"], rows)
+    params = {"template": template, "args": args}
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _notice_message(params)
+    rows = [[uid, None, kind, message, params, timezone.now(), []] for uid in sorted(ids)]
+    ids_out = insert_values(Notification, COLUMNS, rows)
     if ids_out:
         send_after_commit(ids_out)
     return ids_out
+
+
+def _case_message(code: str, action: str, params: dict) -> str:
+    message = f"{code} · {ACTIONS[action].label} · {actor_display(params.get('actor', ''))}"
+    if params.get("reason"):
+        message += f": {params['reason']}"
+    return message[:300]
+
+
+def _notice_message(params: dict) -> str:
+    return (gettext(params["template"]) % params.get("args", {}))[:300]
+
+
+def render(n: Notification) -> str:
+    """The notification in the active language, from what it was made of; as stored where that is not known (rows
+    written before `params`, or a template that no longer fits its arguments)."""
+    p = n.params or {}
+    try:
+        if n.case_id and n.kind in ACTIONS and "actor" in p:
+            return _case_message(n.case.code, n.kind, p)
+        if "template" in p:
+            return _notice_message(p)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return n.message
 
 
 def after_event(*, case: Case, event: CaseEvent) -> list[int]:

@@ -74,7 +74,7 @@ def _write_snapshot(case: Case, snap: Snapshot) -> None:
 def actor_label(user) -> str:
     if user is None:
         return "system"
-    return f"{user.get_full_name() or user.username} ({user.get_role_display()})"
+    return f"{user.get_full_name() or user.username} ({user.role})"  # the role by code: models.actor_display names it
 
 
 def roles_for(user, case: Case) -> set[str]:

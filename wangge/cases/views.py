@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wangge.accounts.models import Role
-from wangge.cases import selectors, services
+from wangge.cases import notify, selectors, services
 from wangge.cases.forms import ACTION_FIELDS, ReportForm
 from wangge.cases.models import Channel
 from wangge.cases.uploads import photos_from_files
@@ -167,6 +167,8 @@ def notifications_page(request):
         selectors.unread_notifications(user=request.user).update(read_at=timezone.now())
         return redirect("cases:notifications")
     items = list(request.user.notifications.select_related("case")[:100])
+    for n in items:
+        n.text = notify.render(n)  # in the reader's language
     return render(request, "cases/notifications.html", {"items": items})
 
 

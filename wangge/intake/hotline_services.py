@@ -28,8 +28,9 @@ from django.core.files.base import ContentFile
 from django.db import connection, router, transaction
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import Least
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wangge.accounts.models import Role
 from wangge.cases.models import CaseEvent, Category, Channel
@@ -359,13 +360,12 @@ def _notify_committed(batch: HotlineImport, outcomes: dict[str, int]) -> None:
     and merged without a notice each (100,000 orders are not 100,000 messages to every operator's phone)."""
     from wangge.cases import notify
 
-    with translation.override(settings.LANGUAGE_CODE):  # stored and texted: the street's language
-        message = _("12345 import #%(id)s (%(file)s) committed: %(filed)s filed, %(joined)s joined to open cases, "
-                    "%(triage)s waiting in triage, %(updated)s known orders updated, %(failed)s not received.") % {
-            "id": batch.pk, "file": batch.filename[:80], "filed": outcomes.get("filed", 0), "joined": outcomes.get("joined", 0),
-            "triage": outcomes.get("triage", 0), "updated": outcomes.get("updated", 0),
+    template = gettext_noop("12345 import #%(id)s (%(file)s) committed: %(filed)s filed, %(joined)s joined to open "
+                            "cases, %(triage)s waiting in triage, %(updated)s known orders updated, %(failed)s not received.")
+    args = {"id": batch.pk, "file": batch.filename[:80], "filed": outcomes.get("filed", 0),
+            "joined": outcomes.get("joined", 0), "triage": outcomes.get("triage", 0), "updated": outcomes.get("updated", 0),
             "failed": outcomes.get("failed", 0) + outcomes.get("rejected", 0)}
-    notify.operators_notify(jurisdiction_id=batch.jurisdiction_id, kind="hotline_import", message=message,
+    notify.operators_notify(jurisdiction_id=batch.jurisdiction_id, kind="hotline_import", template=template, args=args,
                             also=[batch.commit_requested_by_id] if batch.commit_requested_by_id else [])
 
 

@@ -173,3 +173,56 @@ def test_sweep_sql_does_not_grow_with_the_batch(loop, django_assert_num_queries)
     # notifications, RELEASE; the task is enqueued on commit by the test settings' immediate backend.
     with django_assert_num_queries(2 + 8):
         assert sla_sweep(now=deadline + timedelta(seconds=1))["overdue"] == 6
+
+
+def test_notices_and_actor_names_are_shown_in_the_readers_language(loop, client):
+    """Texted in the street's language whoever acted; on the page, in the API and on the timeline, in the reader's."""
+    u, d = loop["users"], loop["departments"]
+    case = report(loop, u["operator"], channel="hotline")
+    act(case, u["operator"], "accept")
+    with translation.override("en"):  # the operator works in English
+        act(case, u["operator"], "dispatch", lead_department_id=d["urban"].pk)
+    stored = Notification.objects.get(case=case, kind="dispatch", user=u["handler"]).message
+    assert stored == f"{case.code} · 派遣 · op (城运中心操作员)"  # as texted to the handler's phone
+
+    client.force_login(u["handler"])
+    client.cookies["django_language"] = "en"
+    english = f"{case.code} · Dispatch (派遣) · op (Operations-centre operator)"
+    assert english in client.get("/notifications/").content.decode()
+    assert [n["message"] for n in client.get("/api/v1/notifications").json()] == [english]
+    client.cookies["django_language"] = "zh-hans"
+    assert stored in client.get("/notifications/").content.decode()
+    timeline = client.get(f"/cases/{case.code}/").content.decode()
+    assert "op (城运中心操作员)" in timeline and "(operator)" not in timeline
+
+
+def test_a_label_stored_before_role_codes_is_shown_as_written():
+    from wangge.cases.models import actor_display
+
+    with translation.override("en"):
+        assert actor_display("张三 (城运中心操作员)") == "张三 (城运中心操作员)"
+        assert actor_display("张三 (a (b) c)") == "张三 (a (b) c)"
+        assert actor_display("李四 (grid_worker)") == "李四 (Grid worker)"
+    with translation.override("zh-hans"):
+        assert actor_display("李四 (grid_worker)") == "李四 (网格员)"
+        assert actor_display("system") != "system"
+
+
+def test_a_notice_without_a_case_is_texted_in_the_streets_language_and_read_in_yours(loop):
+    u = loop["users"]
+    template = "12345 import #%(id)s (%(file)s) committed: %(filed)s filed, %(joined)s joined to open cases, " \
+               "%(triage)s waiting in triage, %(updated)s known orders updated, %(failed)s not received."
+    args = {"id": 7, "file": "a.xlsx", "filed": 3, "joined": 1, "triage": 2, "updated": 0, "failed": 1}
+    with translation.override("en"):
+        ids = notify.operators_notify(jurisdiction_id=loop["j"].pk, kind="hotline_import", template=template, args=args)
+    n = Notification.objects.get(pk=ids[0], user=u["operator"])
+    assert n.message.startswith("12345 工单导入 #7（a.xlsx）") and "立案 3 件" in n.message
+    with translation.override("en"):
+        assert notify.render(n) == template % args
+    with translation.override("zh-hans"):
+        assert notify.render(n) == n.message
+    n.params = {}  # a row from before params: shown as stored
+    with translation.override("en"):
+        assert notify.render(n) == n.message
+    n.params = {"template": template, "args": {"id": 7}}  # arguments that no longer fit: as stored, never a 500
+    assert notify.render(n) == n.message
