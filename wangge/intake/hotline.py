@@ -129,18 +129,18 @@ def read_table(raw: bytes, *, filename: str = "") -> Table:
                                   % {"error": exc.__class__.__name__}) from exc
         except Exception as exc:  # python-calamine raises its own error classes for broken zips and XML
             raise UnsupportedFile(_("The workbook cannot be opened: %(error)s") % {"error": exc}) from exc
+    read: list[list] = []  # every row read while looking for the header, blank ones too (lines keep their numbers)
     head: list[tuple[int, list]] = []
-    line = 0
     for row in rows:
-        line += 1
+        read.append(row)
         if not _is_blank(row):
-            head.append((line, row))
+            head.append((len(read), row))
             if len(head) >= HEADER_SEARCH_ROWS or _known_columns(row) >= 2:
                 break
     if not head:
         raise FileRejected(_("The file is empty."), code="empty_file")
     header_line, header = next(((n, r) for n, r in head if _known_columns(r) >= 2), head[0])
-    rest = [r for n, r in head if n > header_line]
+    rest = read[header_line:]
 
     def data() -> Iterator[list]:
         yield from rest

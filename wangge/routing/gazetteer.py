@@ -487,9 +487,9 @@ def _coordinate(value, name: str, limit: float) -> float:
     try:
         x = float(str(value).strip())
     except (TypeError, ValueError):
-        raise ValueError(f"{name} {value!r} is not a number") from None
+        raise ValueError(_("%(name)s %(value)r is not a number") % {"name": name, "value": value}) from None
     if not math.isfinite(x) or abs(x) > limit:
-        raise ValueError(f"{name} {value!r} is out of range")
+        raise ValueError(_("%(name)s %(value)r is out of range") % {"name": name, "value": value})
     return x
 
 
@@ -509,21 +509,21 @@ def gazetteer_import(*, jurisdiction, rows: Iterable[Mapping], crs: str = "wgs84
         try:
             road = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(row.get("road") or "")))
             if not road:
-                raise ValueError("road is empty")
+                raise ValueError(_("road is empty"))
             if len(road) > 60:
-                raise ValueError("road is longer than 60 characters")
+                raise ValueError(_("road is longer than 60 characters"))
             parts = {name: normalize_number(row.get(name)) for name in ("number", "lane", "sub_lane", "building")}
             if not any(parts.values()):
-                raise ValueError("no number, lane or building")
+                raise ValueError(_("no number, lane or building"))
             if any(len(v) > 20 for v in parts.values()):
-                raise ValueError("a number is longer than 20 characters")
+                raise ValueError(_("a number is longer than 20 characters"))
             lon = _coordinate(row.get("lon"), "lon", 180)
             lat = _coordinate(row.get("lat"), "lat", 90)
         except ValueError as exc:
             if len(errors) < MAX_IMPORT_ERRORS:
                 errors.append({"row": i, "reason": str(exc)})
             else:
-                errors[-1] = {"row": i, "reason": f"{str(exc)} (and more rows)"}
+                errors[-1] = {"row": i, "reason": _("%(reason)s (and more rows)") % {"reason": exc}}
             continue
         key = address_key(road=road, **parts)
         if key in parsed:

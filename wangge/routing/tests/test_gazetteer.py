@@ -261,3 +261,26 @@ def test_demo_street_addresses_are_inside_unique_and_geocodable():
     assert hit is not None and hit.confidence == CONFIDENCE["exact"]
     lane = next(r for r in rows if r["lane"] and r["number"] and not r["sub_lane"])
     assert index.geocode(f"{lane['road']}{lane['lane']}弄{lane['number']}号").level == "exact"
+
+
+def test_import_reasons_are_in_the_readers_language(gaz, tmp_path):
+    """Each refused row says why, in Chinese on a Chinese street (the command runs in LANGUAGE_CODE), and nothing is
+    imported."""
+    from django.core.management.base import CommandError
+    from django.utils import translation
+
+    lon, lat = xy(700, 312)
+    rows = [{"road": "", "number": "1", "lon": lon, "lat": lat}, {"road": "长寿路", "number": "2", "lon": "东经121", "lat": lat}]
+    with translation.override("zh-hans"), pytest.raises(ApplicationError) as zh:
+        gazetteer.gazetteer_import(jurisdiction=gaz, rows=rows)
+    with translation.override("en"), pytest.raises(ApplicationError) as en:
+        gazetteer.gazetteer_import(jurisdiction=gaz, rows=rows)
+    assert [d["reason"] for d in en.value.details] == ["road is empty", "lon '东经121' is not a number"]
+    assert [d["reason"] for d in zh.value.details] == ["路名为空", "lon '东经121' 不是数字"]
+    before = Address.objects.count()
+    path = tmp_path / "门牌.csv"
+    path.write_text(f"路名,门牌号,经度,纬度\n长寿路,1,{lon},{lat}\n,,,\n,1,{lon},{lat}\n", encoding="utf-8")
+    with translation.override("zh-hans"), pytest.raises(CommandError) as err:
+        call_command("import_addresses", str(path), "--jurisdiction", gaz.code)
+    assert str(err.value).splitlines()[1:] == ["  第 4 行：路名为空"]  # the line in the file, past the blank one
+    assert Address.objects.count() == before

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from wangge.core.errors import ApplicationError
 from wangge.core.models import Jurisdiction
@@ -35,7 +36,7 @@ class Command(BaseCommand):
 
         j = (Jurisdiction.objects.filter(code=jurisdiction) if jurisdiction else Jurisdiction.objects.order_by("id")).first()
         if j is None:
-            raise CommandError(f"No jurisdiction {jurisdiction or ''}.")
+            raise CommandError(_("No jurisdiction %(code)s.") % {"code": jurisdiction or ""})
         try:
             raw = Path(path).read_bytes()
             table = read_table(raw, filename=path)
@@ -50,14 +51,19 @@ class Command(BaseCommand):
         columns.pop(None, None)
         missing = [f for f in ("road", "lon", "lat") if f not in columns]
         if missing:
-            raise CommandError(f"Missing columns: {', '.join(missing)} (header: {', '.join(table.header)}).")
-        rows = ({f: (row[i] if i < len(row) else None) for f, i in columns.items()} for row in table.rows
-                if any(str(v).strip() for v in row if v is not None))
+            raise CommandError(_("Missing columns: %(missing)s (header: %(header)s).")
+                               % {"missing": ", ".join(missing), "header": ", ".join(table.header)})
+        rows, lines_in_file = [], []  # the rows with something in them, and where each is in the file
+        for line, row in enumerate(table.rows, start=table.header_line + 1):
+            if any(str(v).strip() for v in row if v is not None):
+                rows.append({f: (row[i] if i < len(row) else None) for f, i in columns.items()})
+                lines_in_file.append(line)
         try:
             result = gazetteer_import(jurisdiction=j, rows=rows, crs=crs)
         except ApplicationError as exc:
-            lines = [exc.message] + [f"  row {d['row']}: {d['reason']}" for d in (exc.details or [])]
+            lines = [exc.message] + ["  " + _("row %(row)s: %(reason)s") % {**d, "row": lines_in_file[d["row"] - 1]}
+                                     for d in (exc.details or [])]
             raise CommandError("\n".join(lines)) from exc
         self.stdout.write(self.style.SUCCESS(
-            f"{j.name}: {result['rows']} rows, {result['created']} new, {result['updated']} updated, "
-            f"{result['unchanged']} unchanged addresses."))
+            _("%(name)s: %(rows)s rows, %(created)s new, %(updated)s updated, %(unchanged)s unchanged addresses.")
+            % {"name": j.name, **result}))
