@@ -427,32 +427,38 @@ def _fmt(value) -> str:
     return "" if value is None else str(value)
 
 
-def write_csv(rows: Iterable[Sequence], *, encoding: str = "utf-8-sig") -> bytes:
-    """The results as csv: UTF-8 with a BOM (Excel opens it) by default, or GBK/GB18030 for older systems."""
+def write_csv(rows: Iterable[Sequence], *, encoding: str = "utf-8-sig", header: Sequence[str] = RESULT_HEADER) -> bytes:
+    """Rows as csv under `header` (the results by default): UTF-8 with a BOM (Excel opens it), or GBK/GB18030 for
+    older systems."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(RESULT_HEADER)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([_fmt(v) for v in row])
     return buf.getvalue().encode("gb18030" if encoding in ("gbk", "gb18030") else "utf-8-sig", errors="replace")
 
 
-def write_xlsx(rows: Iterable[Sequence]) -> bytes:
-    """The results as an xlsx sheet (constant memory: rows are streamed to the file)."""
+# The import template (下载模板): the columns in the order hotline exports usually have them.
+TEMPLATE_FIELDS = ("order_no", "called_at", "caller_name", "caller_phone", "category", "content", "address", "department",
+                   "due_at")
+TEMPLATE_HEADER = tuple(LABELS[f] for f in TEMPLATE_FIELDS)
+_WIDTHS = {"工单编号": 22, "办理结果": 60, "诉求内容": 60, "发生地址": 36, "来电时间": 20, "办结时间": 20, "办结时限": 20}
+
+
+def write_xlsx(rows: Iterable[Sequence], *, header: Sequence[str] = RESULT_HEADER, sheet_name: str = "办理结果") -> bytes:
+    """Rows as an xlsx sheet under `header` (constant memory: rows are streamed to the file); the results by default."""
     import tempfile
 
     import xlsxwriter
 
     with tempfile.TemporaryFile() as tmp:
         book = xlsxwriter.Workbook(tmp, {"constant_memory": True, "remove_timezone": True})
-        sheet = book.add_worksheet("办理结果")
+        sheet = book.add_worksheet(sheet_name)
         bold = book.add_format({"bold": True})
         when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        sheet.set_column(0, 0, 22)
-        sheet.set_column(1, 1, 60)
-        sheet.set_column(2, 2, 20)
-        sheet.set_column(3, 4, 24)
-        sheet.write_row(0, 0, RESULT_HEADER, bold)
+        for c, name in enumerate(header):
+            sheet.set_column(c, c, _WIDTHS.get(name, 16))
+        sheet.write_row(0, 0, header, bold)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row):
                 if isinstance(value, datetime):

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from wangge.accounts.models import Role
-from wangge.cases.models import CaseEvent, Category, Channel
+from wangge.cases.models import Category, Channel
 from wangge.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from wangge.core.models import Jurisdiction
 from wangge.core.rows import insert_rows, instance_builder, update_rows
@@ -45,7 +45,7 @@ from wangge.intake.hotline_models import (
     HotlineOrder,
     RowAction,
 )
-from wangge.intake.models import Report, ReportStatus, TriageReason
+from wangge.intake.models import Report
 
 logger = logging.getLogger(__name__)
 
@@ -534,62 +534,3 @@ def hotline_discard(*, jurisdiction: Jurisdiction, actor, batch_id: int) -> Hotl
     batch.status, batch.finished_at = S.DISCARDED, timezone.now()
     batch.save(update_fields=["status", "finished_at"])
     return batch
-
-
-# --------------------------------------------------------------------------------------------- results
-
-STATE_LABELS = {"reported": "已受理", "accepted": "已立案", "dispatched": "已派遣", "handling": "处置中",
-                "handled": "已处置待核查", "verified": "已核查", "closed": "已办结", "evaluated": "已办结（已评价）",
-                "rejected": "不予立案", "merged": "已并单"}
-TRIAGE_LABELS = {TriageReason.UNLOCATED: "地址无法定位", TriageReason.OUTSIDE: "不在本街道",
-                 TriageReason.LOW_CONFIDENCE: "类别待定", TriageReason.DUPLICATE: "疑似重复"}
-RESULT_EVENTS = ("feedback", "reject")
-
-
-def hotline_results(*, jurisdiction: Jurisdiction, actor, batch_id: int) -> Iterator[tuple]:
-    """(工单编号, 办理结果, 办结时间, 承办单位, 处理状态) for every row of an import, in file order: the case's
-    feedback (反馈) text, closed_at, lead department and state; triage and refusals say why."""
-    batch = hotline_import_get(actor=actor, jurisdiction=jurisdiction, batch_id=batch_id)
-    rows = batch.rows.order_by("line").values_list("order_no", "order_id", "action", "errors")
-    chunk: list[tuple] = []
-    for row in rows.iterator(chunk_size=2000):
-        chunk.append(row)
-        if len(chunk) >= 1000:
-            yield from _result_rows(chunk)
-            chunk = []
-    if chunk:
-        yield from _result_rows(chunk)
-
-
-def _result_rows(chunk: list[tuple]) -> Iterator[tuple]:
-    orders = {o.pk: o for o in HotlineOrder.objects.filter(pk__in=[r[1] for r in chunk if r[1]]).select_related(
-        "report", "report__case", "report__case__lead_department")}
-    case_ids = {o.report.case_id for o in orders.values() if o.report_id and o.report.case_id}
-    results: dict[int, str] = {}
-    for case_id, reason in (CaseEvent.objects.filter(case_id__in=case_ids, action__in=RESULT_EVENTS)
-                            .order_by("case_id", "seq").values_list("case_id", "reason")):
-        results[case_id] = reason  # the latest feedback (反馈) or the reason of a rejection
-    for order_no, order_id, action, errors in chunk:
-        order = orders.get(order_id)
-        if order is None:
-            status = "未导入：" + "；".join(errors) if action == RowAction.REFUSE else "未导入"
-            yield (order_no, "", None, "", status)
-            continue
-        report = order.report
-        if report is None:
-            yield (order_no, "", None, "", "未受理：" + "；".join(errors) if errors else "未受理")
-            continue
-        case = report.case
-        if report.status == ReportStatus.REJECTED:
-            yield (order_no, report.resolution_note, report.resolved_at, "", "不予受理")
-        elif report.status == ReportStatus.TRIAGE and (case is None or TriageReason.DUPLICATE in report.triage_reasons):
-            reasons = "、".join(TRIAGE_LABELS.get(r, r) for r in report.triage_reasons)
-            yield (order_no, "", None, "", f"待分拣（{reasons}）" if reasons else "待分拣")
-        elif case is None:
-            yield (order_no, "", None, "", "待分拣")
-        else:
-            lead = case.lead_department.name if case.lead_department_id else ""
-            state = STATE_LABELS.get(case.state, case.state)
-            if report.status == ReportStatus.JOINED:
-                state = f"{state}（并入 {case.code}）"
-            yield (order_no, results.get(case.pk, ""), case.closed_at, lead, state)

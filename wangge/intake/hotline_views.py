@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wangge.core.errors import ApplicationError, NotFound, PermissionDenied
 from wangge.grids.selectors import jurisdiction_for_user
-from wangge.intake import hotline, hotline_services
+from wangge.intake import hotline, hotline_exports, hotline_services
 from wangge.intake.hotline_models import HotlineImportStatus, RowAction
 
 ROWS_PAGE = 50
+FORMATS = ("xlsx", "csv")
 
 
 def _jurisdiction(request):
@@ -139,10 +140,31 @@ def discard(request, batch_id: int):
 
 @login_required
 @require_GET
+def template(request, fmt: str):
+    """The import template: the columns the import reads, with three example orders of this street."""
+    jurisdiction = _jurisdiction(request)
+    if fmt not in FORMATS:
+        raise Http404(_("Download as xlsx or csv."))
+    rows = hotline_exports.hotline_template_rows(actor=request.user, jurisdiction=jurisdiction)
+    if fmt == "xlsx":
+        content = hotline.write_xlsx(rows, header=hotline.TEMPLATE_HEADER, sheet_name="12345工单")
+        response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        content = hotline.write_csv(rows, header=hotline.TEMPLATE_HEADER)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    name = f"12345工单导入模板.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename=12345-template.{fmt}; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+@require_GET
 def results(request, batch_id: int, fmt: str):
     jurisdiction = _jurisdiction(request)
     batch = _batch(request, jurisdiction, batch_id)
-    rows = hotline_services.hotline_results(jurisdiction=jurisdiction, actor=request.user, batch_id=batch.pk)
+    if fmt not in FORMATS:
+        raise Http404(_("Download as xlsx or csv."))
+    rows = hotline_exports.hotline_results(jurisdiction=jurisdiction, actor=request.user, batch_id=batch.pk)
     stem = f"12345-results-{batch.pk}"
     if fmt == "xlsx":
         content = hotline.write_xlsx(rows)

@@ -477,6 +477,16 @@ def parse(*, jurisdiction, address: str) -> ParsedAddress:
     return gazetteer_index_get(jurisdiction=jurisdiction).parse(address)
 
 
+def address_examples(*, jurisdiction, n: int = 3) -> list[str]:
+    """`n` of the jurisdiction's addresses as people write them, spread over the gazetteer (for templates and help)."""
+    total = Address.objects.filter(jurisdiction=jurisdiction).count()
+    if not total:
+        return []
+    step = max(1, total // n)
+    ids = Address.objects.filter(jurisdiction=jurisdiction).order_by("id").values_list("full_text", flat=True)
+    return [ids[i] for i in range(0, min(total, step * n), step)][:n]
+
+
 # --------------------------------------------------------------------------------------------- import
 
 IMPORT_FIELDS = ("road", "number", "lane", "sub_lane", "building", "lon", "lat")

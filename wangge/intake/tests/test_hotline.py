@@ -311,6 +311,31 @@ def test_only_operators_and_admins_of_the_street_import(street, django_capture_o
     assert not HotlineOrder.objects.exists()
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_template_previews_as_three_new_located_orders(street, fmt, django_capture_on_commit_callbacks):
+    """下载模板: the columns the import reads, with example orders at the street's own addresses and in its
+    categories; uploaded unchanged, every row is created, located and classified as the example says."""
+    u = street["users"]
+    op = login(u["operator"])
+    response = op.get(f"/hotline/template.{fmt}")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    sheet = read_xlsx(response.content) if fmt == "xlsx" else [
+        r.split(",") for r in response.content.decode("utf-8-sig").splitlines()]
+    assert tuple(sheet[0]) == hotline.TEMPLATE_HEADER and len(sheet) == 4
+    assert "template" in op.get("/hotline/").content.decode()
+    assert upload(op, f"模板.{fmt}", response.content, django_capture_on_commit_callbacks).status_code == 302
+    batch = HotlineImport.objects.get()
+    assert batch.counts["rows"] == 3 and batch.counts["create"] == 3
+    assert batch.counts.get("unlocated", 0) == batch.counts.get("classifier", 0) == 0
+    notes = [r.notes for r in batch.rows.order_by("line")]
+    assert [n[1].split()[0] for n in notes] == ["类别：SJ0101", "类别：BJ0105", "类别：SJ0401"]
+    assert all(n[0].startswith("地址：") for n in notes)
+    for role in ("worker", "handler", "leader"):
+        assert login(u[role]).get(f"/hotline/template.{fmt}").status_code == 403
+    assert op.get("/hotline/template.pdf").status_code == 404
+    assert op.get(f"/hotline/{batch.pk}/results.pdf").status_code == 404
+
+
 # --------------------------------------------------------------------------------------------- the jobs
 
 
