@@ -24,7 +24,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wangge.cases import services as cases
+from wangge.cases import batch as case_batch
 from wangge.cases.models import Case, Category, Channel
 from wangge.core.errors import ApplicationError, idempotency_mismatch
 from wangge.core.models import Jurisdiction
@@ -274,13 +274,13 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
         # Where routing located the very point the case gets (an address's, or GPS in WGS-84), its answer is reused.
         same_point = it.routed.location_source == "address" or it.data.crs == "wgs84"
         case_actor = report.reporter_user or (None if report.channel in PUBLIC_CHANNELS else actor)
-        drafts.append(cases.CaseDraft(
+        drafts.append(case_batch.CaseDraft(
             channel=report.channel, category_code=report.category.code, description=report.description, lon=report.lon,
             lat=report.lat, address=report.address, reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
             idempotency_key=f"report:{report.tracking_code}", suggested_department_id=report.suggested_department_id,
             actor=case_actor, located=it.routed.located if same_point else None))
     index = _open_cases(jurisdiction, context)  # before opening: the new cases are added one by one below
-    opened = cases.cases_open_batch(jurisdiction=jurisdiction, drafts=drafts, notify_each=notify_each)
+    opened = case_batch.cases_open_batch(jurisdiction=jurisdiction, drafts=drafts, notify_each=notify_each)
     filed: list[tuple[Report, Case]] = []
     for (it, report), result in zip(filing, opened, strict=True):
         if result.error is not None:  # report_submit would have raised: nothing of this report is written
@@ -310,7 +310,7 @@ def _file_batch(jurisdiction: Jurisdiction, filing: list[tuple[_Item, Report]], 
             report.triage_reasons, report.status = [TriageReason.DUPLICATE], ReportStatus.TRIAGE
         index.add(pk=case.pk, category_id=case.category_id, lon=case.lon, lat=case.lat, created_at=case.created_at,
                   description=case.description)
-    targets = cases.cases_merge_batch(merges=merges, known=[case for _report, case in filed], notify_each=notify_each)
+    targets = case_batch.cases_merge_batch(merges=merges, known=[case for _report, case in filed], notify_each=notify_each)
     for report, (case, _into, _why), target in zip(joining, merges, targets, strict=True):
         if target is None:  # the target stopped taking duplicates meanwhile: the report keeps its own case
             report.duplicate_of_id = report.duplicate_score = None

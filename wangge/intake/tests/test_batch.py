@@ -191,7 +191,7 @@ def test_the_open_case_index_scores_like_the_duplicate_search(street):  # noqa: 
     assert index.candidates(lon=case.lon, lat=case.lat, category_id=case.category_id, text=TRASH) == []
 
     # More than 20 within the radius: the same nearest 20 as the query's.
-    from wangge.cases.services import CaseDraft, cases_open_batch
+    from wangge.cases.batch import CaseDraft, cases_open_batch
 
     words = "东南西北上下左右前后里外"
     cases_open_batch(jurisdiction=j, drafts=[CaseDraft(
