@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from wangge.core.errors import ApplicationError
@@ -25,34 +25,34 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct
 
 # Leading bytes -> (description, is an image format we refuse rather than "not an image").
 _SIGNATURES: list[tuple[bytes, int, str, bool]] = [
-    (b"\xff\xd8\xff", 0, N_("a JPEG image"), True),
-    (b"\x89PNG\r\n\x1a\n", 0, N_("a PNG image"), True),
-    (b"WEBP", 8, N_("a WebP image"), True),
-    (b"GIF8", 0, N_("a GIF image"), True),
-    (b"BM", 0, N_("a BMP image"), True),
-    (b"II*\x00", 0, N_("a TIFF image"), True),
-    (b"MM\x00*", 0, N_("a TIFF image"), True),
-    (b"ftypheic", 4, N_("a HEIC image"), True),
-    (b"ftypheix", 4, N_("a HEIC image"), True),
-    (b"ftypmif1", 4, N_("a HEIF image"), True),
-    (b"ftypavif", 4, N_("an AVIF image"), True),
-    (b"\x00\x00\x01\x00", 0, N_("an ICO icon"), True),
-    (b"8BPS", 0, N_("a Photoshop document"), True),
-    (b"\x00\x00\x00\x0cjP  ", 0, N_("a JPEG 2000 image"), True),
-    (b"\xff\x0a", 0, N_("a JPEG XL image"), True),
-    (b"%PDF", 0, N_("a PDF file"), False),
-    (b"PK\x03\x04", 0, N_("a ZIP archive"), False),
-    (b"PK\x05\x06", 0, N_("a ZIP archive"), False),
-    (b"Rar!", 0, N_("a RAR archive"), False),
-    (b"7z\xbc\xaf\x27\x1c", 0, N_("a 7-Zip archive"), False),
-    (b"\x1f\x8b", 0, N_("a gzip archive"), False),
-    (b"\xd0\xcf\x11\xe0", 0, N_("an old Microsoft Office document"), False),
-    (b"MZ", 0, N_("a Windows executable"), False),
-    (b"\x7fELF", 0, N_("an ELF executable"), False),
-    (b"ftyp", 4, N_("an MP4/QuickTime video"), False),
+    (b"\xff\xd8\xff", 0, gettext_noop("a JPEG image"), True),
+    (b"\x89PNG\r\n\x1a\n", 0, gettext_noop("a PNG image"), True),
+    (b"WEBP", 8, gettext_noop("a WebP image"), True),
+    (b"GIF8", 0, gettext_noop("a GIF image"), True),
+    (b"BM", 0, gettext_noop("a BMP image"), True),
+    (b"II*\x00", 0, gettext_noop("a TIFF image"), True),
+    (b"MM\x00*", 0, gettext_noop("a TIFF image"), True),
+    (b"ftypheic", 4, gettext_noop("a HEIC image"), True),
+    (b"ftypheix", 4, gettext_noop("a HEIC image"), True),
+    (b"ftypmif1", 4, gettext_noop("a HEIF image"), True),
+    (b"ftypavif", 4, gettext_noop("an AVIF image"), True),
+    (b"\x00\x00\x01\x00", 0, gettext_noop("an ICO icon"), True),
+    (b"8BPS", 0, gettext_noop("a Photoshop document"), True),
+    (b"\x00\x00\x00\x0cjP  ", 0, gettext_noop("a JPEG 2000 image"), True),
+    (b"\xff\x0a", 0, gettext_noop("a JPEG XL image"), True),
+    (b"%PDF", 0, gettext_noop("a PDF file"), False),
+    (b"PK\x03\x04", 0, gettext_noop("a ZIP archive"), False),
+    (b"PK\x05\x06", 0, gettext_noop("a ZIP archive"), False),
+    (b"Rar!", 0, gettext_noop("a RAR archive"), False),
+    (b"7z\xbc\xaf\x27\x1c", 0, gettext_noop("a 7-Zip archive"), False),
+    (b"\x1f\x8b", 0, gettext_noop("a gzip archive"), False),
+    (b"\xd0\xcf\x11\xe0", 0, gettext_noop("an old Microsoft Office document"), False),
+    (b"MZ", 0, gettext_noop("a Windows executable"), False),
+    (b"\x7fELF", 0, gettext_noop("an ELF executable"), False),
+    (b"ftyp", 4, gettext_noop("an MP4/QuickTime video"), False),
 ]
-_TEXT_PREFIXES = [(b"<svg", N_("an SVG drawing")), (b"<?xml", N_("an XML document")),
-                  (b"<!doctype html", N_("an HTML page")), (b"<html", N_("an HTML page"))]
+_TEXT_PREFIXES = [(b"<svg", gettext_noop("an SVG drawing")), (b"<?xml", gettext_noop("an XML document")),
+                  (b"<!doctype html", gettext_noop("an HTML page")), (b"<html", gettext_noop("an HTML page"))]
 
 
 class FileTooLarge(ApplicationError):
@@ -80,7 +80,7 @@ def describe(data: bytes) -> tuple[str, bool]:
     for prefix, label in _TEXT_PREFIXES:
         if head.startswith(prefix):
             return label, prefix == b"<svg"
-    return N_("unknown data"), False
+    return gettext_noop("unknown data"), False
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:

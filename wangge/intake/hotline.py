@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
 
 from wangge.core.errors import ApplicationError
 
@@ -52,8 +52,8 @@ class Table:
 
 
 _BINARY_MAGIC = {
-    b"%PDF": N_("PDF"), b"\x89PNG": N_("PNG image"), b"\xff\xd8\xff": N_("JPEG image"), b"GIF8": N_("GIF image"),
-    b"Rar!": N_("RAR archive"), b"\x1f\x8b": N_("gzip archive"), b"7z\xbc\xaf": N_("7-zip archive"), b"MZ": N_("program"),
+    b"%PDF": gettext_noop("PDF"), b"\x89PNG": gettext_noop("PNG image"), b"\xff\xd8\xff": gettext_noop("JPEG image"), b"GIF8": gettext_noop("GIF image"),
+    b"Rar!": gettext_noop("RAR archive"), b"\x1f\x8b": gettext_noop("gzip archive"), b"7z\xbc\xaf": gettext_noop("7-zip archive"), b"MZ": gettext_noop("program"),
 }
 
 
@@ -290,12 +290,28 @@ def clean_phone(text: str) -> str:
 # --------------------------------------------------------------------------------------------- rows
 
 
+def note(msgid: str, **args) -> dict:
+    """A row's error or note as stored: the untranslated sentence (marked with N_) and its values, so that the page
+    shows it in the reader's language and the results file in the street's (`note_text`)."""
+    return {"msg": msgid, "args": args}
+
+
+def note_text(item: dict | str) -> str:
+    """A stored error or note in the active language (a plain string, such as a job's error, as it is)."""
+    if not isinstance(item, dict):
+        return str(item)
+    try:
+        return gettext(item["msg"]) % item.get("args", {})
+    except (KeyError, TypeError, ValueError):
+        return str(item.get("msg", ""))
+
+
 @dataclass
 class Row:
     line: int
     order_no: str
     data: dict = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    errors: list[dict | str] = field(default_factory=list)  # `note`s; a failed commit adds its error as text
 
 
 ORDER_FIELDS = ("called_at", "caller_name", "caller_phone", "category_text", "content", "address", "department_text",
@@ -317,30 +333,30 @@ def validate_rows(rows: Iterable[Sequence], columns: dict[str, int], *, first_li
         order_no = "".join(unicodedata.normalize("NFKC", _cell_text(_get(raw, columns, "order_no"))).split())
         r = Row(line=line, order_no=order_no[:64])
         if not order_no:
-            r.errors.append("工单编号为空 (no order number)")
+            r.errors.append(note(gettext_noop("No order number (工单编号).")))
         elif len(order_no) > 64:
-            r.errors.append("工单编号超过 64 个字符 (order number too long)")
+            r.errors.append(note(gettext_noop("The order number is longer than 64 characters.")))
         elif order_no in seen:
-            r.errors.append(f"工单编号与第 {seen[order_no]} 行重复 (duplicate of line {seen[order_no]})")
+            r.errors.append(note(gettext_noop("The same order number as line %(line)s."), line=seen[order_no]))
         else:
             seen[order_no] = line
         content = _cell_text(_get(raw, columns, "content"))
         if not content:
-            r.errors.append("诉求内容为空 (no content)")
+            r.errors.append(note(gettext_noop("No content (诉求内容).")))
         elif len("".join(content.split())) < 4:
-            r.errors.append("诉求内容太短 (content shorter than 4 characters)")
+            r.errors.append(note(gettext_noop("The content is shorter than 4 characters.")))
         called_at = None
         value = _get(raw, columns, "called_at")
         try:
             called_at = parse_datetime(value)
         except ValueError:
-            r.errors.append(f"来电时间无法识别：{_cell_text(value)[:40]} (unreadable call time)")
+            r.errors.append(note(gettext_noop("Unreadable call time: %(value)s"), value=_cell_text(value)[:40]))
         due_at = None
         value = _get(raw, columns, "due_at")
         try:
             due_at = parse_due(value, called_at)
         except (ValueError, OverflowError):
-            r.errors.append(f"办结时限无法识别：{_cell_text(value)[:40]} (unreadable deadline)")
+            r.errors.append(note(gettext_noop("Unreadable deadline: %(value)s"), value=_cell_text(value)[:40]))
         name = _cell_text(_get(raw, columns, "caller_name"))
         phone = _cell_text(_get(raw, columns, "caller_phone"))
         if "caller" in columns:  # "诉求人/电话" in one column; a separate name or phone column wins

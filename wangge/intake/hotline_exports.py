@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from wangge.cases.models import CaseEvent, Category
 from wangge.core.models import Jurisdiction
@@ -29,13 +30,14 @@ def hotline_results(*, jurisdiction: Jurisdiction, actor, batch_id: int) -> Iter
     batch = hotline_import_get(actor=actor, jurisdiction=jurisdiction, batch_id=batch_id)
     rows = batch.rows.order_by("line").values_list("order_no", "order_id", "action", "errors")
     chunk: list[tuple] = []
-    for row in rows.iterator(chunk_size=2000):
-        chunk.append(row)
-        if len(chunk) >= 1000:
+    with translation.override(settings.LANGUAGE_CODE):  # the file goes back to the hotline: the street's language
+        for row in rows.iterator(chunk_size=2000):
+            chunk.append(row)
+            if len(chunk) >= 1000:
+                yield from _result_rows(chunk)
+                chunk = []
+        if chunk:
             yield from _result_rows(chunk)
-            chunk = []
-    if chunk:
-        yield from _result_rows(chunk)
 
 
 def _result_rows(chunk: list[tuple]) -> Iterator[tuple]:
@@ -46,7 +48,8 @@ def _result_rows(chunk: list[tuple]) -> Iterator[tuple]:
     for case_id, reason in (CaseEvent.objects.filter(case_id__in=case_ids, action__in=RESULT_EVENTS)
                             .order_by("case_id", "seq").values_list("case_id", "reason")):
         results[case_id] = reason  # the latest feedback (反馈) or the reason of a rejection
-    for order_no, order_id, action, errors in chunk:
+    for order_no, order_id, action, stored in chunk:
+        errors = [hotline.note_text(e) for e in stored]
         order = orders.get(order_id)
         if order is None:
             status = "未导入：" + "；".join(errors) if action == RowAction.REFUSE else "未导入"

@@ -233,10 +233,11 @@ def _preview(batch: HotlineImport) -> None:
                 new = _order_values(r.data)
                 changed = [FIELD_LABELS[f] for f in hotline.ORDER_FIELDS if new[f] != current[f]]
                 if changed:
-                    action, notes = RowAction.UPDATE, [f"更新：{'、'.join(changed)}"]
+                    action, notes = RowAction.UPDATE, [hotline.note(gettext_noop("Changed: %(fields)s"), fields="、".join(changed))]
                 elif current["report_id"] is None:
                     action = RowAction.UPDATE
-                    notes = ["尚未受理：将再次提交", *_routing_notes(index, matcher, names, r.data, counts)]
+                    notes = [hotline.note(gettext_noop("Not received yet: it will be submitted again")),
+                             *_routing_notes(index, matcher, names, r.data, counts)]
                 else:
                     action, done, outcome = RowAction.UNCHANGED, True, "unchanged"
             counts[action] += 1
@@ -271,19 +272,20 @@ def _insert_rows(values: list[tuple]) -> None:
         cursor.executemany(sql, params)
 
 
-def _routing_notes(index, matcher, names: dict, data: dict, counts: Counter) -> list[str]:
+def _routing_notes(index, matcher, names: dict, data: dict, counts: Counter) -> list[dict]:
     notes = []
     hit = index.geocode(data["address"]) if data["address"] else None
     if hit is None:
-        notes.append("地址无法定位：进入分拣 (unlocatable: triage)")
+        notes.append(hotline.note(gettext_noop("The address cannot be located: the order goes to triage.")))
         counts["unlocated"] += 1
     else:
-        notes.append(f"地址：{hit.matched}（{hit.confidence:.2f}）")
+        notes.append(hotline.note(gettext_noop("Address: %(matched)s (%(confidence)s)"), matched=hit.matched,
+                                 confidence=f"{hit.confidence:.2f}"))
     code = matcher(data["category_text"])
     if code:
-        notes.append(f"类别：{code} {names.get(code, '')}")
+        notes.append(hotline.note(gettext_noop("Category: %(code)s %(name)s"), code=code, name=names.get(code, "")))
     else:
-        notes.append("类别：由分类器判断 (classifier)")
+        notes.append(hotline.note(gettext_noop("Category: left to the classifier")))
         counts["classifier"] += 1
     return notes
 

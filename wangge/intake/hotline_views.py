@@ -71,6 +71,9 @@ def _detail_context(request, batch) -> dict:
         rows = rows.filter(action=action)
     page = Paginator(rows.select_related(None).only(
         "line", "order_no", "action", "errors", "notes", "outcome", "data"), ROWS_PAGE).get_page(request.GET.get("page"))
+    for r in page.object_list:  # in the reader's language
+        r.error_texts = [hotline.note_text(e) for e in r.errors]
+        r.note_texts = [hotline.note_text(n) for n in r.notes]
     return {
         "batch": batch, "page": page, "action": action, "actions": RowAction.choices,
         "can_commit": batch.status == HotlineImportStatus.PREVIEWED,

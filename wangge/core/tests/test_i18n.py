@@ -8,7 +8,9 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 TEMPLATE_STRING = re.compile(r'{%\s*translate\s+"([^"]+)"')
-PY_STRING = re.compile(r'\b_\("([^"]+)"\)')
+# _() and the names makemessages extracts; a marker under another name (such as `gettext_noop as N_`) would be left
+# out of the catalogue silently, and its strings would stay English: this test finds them too.
+PY_STRING = re.compile(r'\b(?:_|N_|gettext|gettext_lazy|gettext_noop|pgettext_lazy)\(\s*"([^"]+)"\)')
 
 
 def ui_strings() -> set[str]:

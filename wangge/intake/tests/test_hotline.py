@@ -14,6 +14,7 @@ import pytest
 import xlsxwriter
 from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
+from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from wangge.accounts.models import User
@@ -151,11 +152,12 @@ def test_import_handle_export_and_reimport(street, kind, django_capture_on_commi
     assert batch.encoding == {"xlsx": "", "csv-utf8-bom": "utf-8-sig", "csv-gbk": "gbk"}[kind]
     assert batch.counts["rows"] == 50 and batch.counts["create"] == 47 and batch.counts["refuse"] == 3
     assert batch.counts["unlocated"] == 2 and batch.counts["classifier"] > 0
-    refused = {r.line: r.errors for r in batch.rows.filter(action="refuse")}
+    with translation.override("zh-hans"):
+        refused = {r.line: [hotline.note_text(e) for e in r.errors] for r in batch.rows.filter(action="refuse")}
     first = 3 if kind == "xlsx" else 2  # the xlsx export starts with a title line
     assert set(refused) == {first + 3, first + 8, first + 12}
-    assert "诉求内容为空" in refused[first + 3][0] and "来电时间" in refused[first + 8][0]
-    assert f"第 {first + 11} 行" in refused[first + 12][0]
+    assert refused[first + 3][0] == "诉求内容为空" and refused[first + 8][0].startswith("来电时间无法识别：")
+    assert refused[first + 12][0] == f"工单编号与第 {first + 11} 行重复"
     assert not HotlineOrder.objects.exists() and not Report.objects.exists()  # a preview writes no order
 
     page = op.get(response["Location"])
@@ -219,7 +221,11 @@ def test_import_handle_export_and_reimport(street, kind, django_capture_on_commi
     second = upload(op, name, raw, django_capture_on_commit_callbacks)
     batch2 = HotlineImport.objects.get(pk=int(second["Location"].strip("/").split("/")[-1]))
     assert (batch2.counts["create"], batch2.counts["update"], batch2.counts["unchanged"], batch2.counts["refuse"]) == (0, 1, 46, 3)
-    assert batch2.rows.get(action="update").notes == ["更新：诉求内容"]
+    (note,) = batch2.rows.get(action="update").notes
+    with translation.override("zh-hans"):
+        assert hotline.note_text(note) == "更新：诉求内容"
+    with translation.override("en"):
+        assert hotline.note_text(note) == "Changed: 诉求内容"
     with django_capture_on_commit_callbacks(execute=True):
         op.post(f"/hotline/{batch2.pk}/commit/")
     batch2.refresh_from_db()
@@ -327,7 +333,8 @@ def test_the_template_previews_as_three_new_located_orders(street, fmt, django_c
     batch = HotlineImport.objects.get()
     assert batch.counts["rows"] == 3 and batch.counts["create"] == 3
     assert batch.counts.get("unlocated", 0) == batch.counts.get("classifier", 0) == 0
-    notes = [r.notes for r in batch.rows.order_by("line")]
+    with translation.override("zh-hans"):
+        notes = [[hotline.note_text(n) for n in r.notes] for r in batch.rows.order_by("line")]
     assert [n[1].split()[0] for n in notes] == ["类别：SJ0101", "类别：BJ0105", "类别：SJ0401"]
     assert all(n[0].startswith("地址：") for n in notes)
     for role in ("worker", "handler", "leader"):
@@ -498,6 +505,28 @@ def test_deadlines_callers_and_categories():
     match = hotline.CategoryMatcher([("SJ0101", "暴露垃圾"), ("SJ0401", "占道经营（跨门营业）"), ("SJ0203", "道路破损")])
     assert [match(t) for t in ("暴露垃圾", "市容环境-暴露垃圾", "街面秩序>占道经营", "跨门营业", "道路破损（坑洼）",
                                "sj0203", "咨询其他", "")] == ["SJ0101", "SJ0101", "SJ0401", "SJ0401", "SJ0203", "SJ0203", None, None]
+
+
+def test_row_errors_and_notes_are_shown_in_the_readers_language_and_sent_back_in_the_streets(
+        street, django_capture_on_commit_callbacks):
+    op = login(street["users"]["operator"])
+    name, raw = FILES["csv-utf8-bom"](orders(15))
+    location = upload(op, name, raw, django_capture_on_commit_callbacks)["Location"]
+    op.cookies["django_language"] = "en"
+    english = op.get(f"{location}?action=refuse").content.decode()
+    assert "No content (诉求内容)." in english and "The same order number as line 13." in english
+    assert "诉求内容为空" not in english
+    op.cookies["django_language"] = "zh-hans"
+    chinese = op.get(f"{location}?action=refuse").content.decode()
+    assert "诉求内容为空" in chinese and "No content" not in chinese
+    batch = HotlineImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        op.post(f"/hotline/{batch.pk}/commit/")
+    op.cookies["django_language"] = "en"  # the file goes back to the hotline in Chinese whoever downloads it
+    rows = read_xlsx(op.get(f"/hotline/{batch.pk}/results.xlsx").content)
+    assert "未导入：诉求内容为空" in [r[4] for r in rows]
+    assert hotline.note_text("a job's error, stored as text") == "a job's error, stored as text"
+    assert hotline.note_text({"msg": "Changed: %(fields)s", "args": {}}) == "Changed: %(fields)s"  # never a 500
 
 
 def test_rows_flag_duplicates_and_keep_the_first():
