@@ -1,5 +1,6 @@
 """Chinese first: every UI string in templates and Python has a Chinese translation."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -8,9 +9,16 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 TEMPLATE_STRING = re.compile(r'{%\s*translate\s+"([^"]+)"')
-# _() and the names makemessages extracts; a marker under another name (such as `gettext_noop as N_`) would be left
-# out of the catalogue silently, and its strings would stay English: this test finds them too.
-PY_STRING = re.compile(r'\b(?:_|N_|gettext|gettext_lazy|gettext_noop|pgettext_lazy)\(\s*"([^"]+)"\)')
+# _() and the names makemessages extracts, and any other name a marker might be imported as (`gettext_noop as N_`
+# would be left out of the catalogue silently, and its strings would stay English): this test finds them all.
+MARKERS = {"_", "N_", "gettext", "gettext_lazy", "gettext_noop", "pgettext_lazy"}
+
+
+def python_strings(source: str) -> set[str]:
+    """The first argument of every marker call, with implicitly joined literals ("a " "b") as one string."""
+    return {node.args[0].value for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MARKERS
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)}
 
 
 def ui_strings() -> set[str]:
@@ -19,7 +27,7 @@ def ui_strings() -> set[str]:
         found |= set(TEMPLATE_STRING.findall(path.read_text(encoding="utf-8")))
     for path in ROOT.rglob("*.py"):
         if "tests" not in path.parts and "migrations" not in path.parts:
-            found |= set(PY_STRING.findall(path.read_text(encoding="utf-8")))
+            found |= python_strings(path.read_text(encoding="utf-8"))
     return found
 
 
