@@ -52,8 +52,9 @@ class Table:
 
 
 _BINARY_MAGIC = {
-    b"%PDF": gettext_noop("PDF"), b"\x89PNG": gettext_noop("PNG image"), b"\xff\xd8\xff": gettext_noop("JPEG image"), b"GIF8": gettext_noop("GIF image"),
-    b"Rar!": gettext_noop("RAR archive"), b"\x1f\x8b": gettext_noop("gzip archive"), b"7z\xbc\xaf": gettext_noop("7-zip archive"), b"MZ": gettext_noop("program"),
+    b"%PDF": gettext_noop("PDF"), b"\x89PNG": gettext_noop("PNG image"), b"\xff\xd8\xff": gettext_noop("JPEG image"),
+    b"GIF8": gettext_noop("GIF image"), b"Rar!": gettext_noop("RAR archive"), b"\x1f\x8b": gettext_noop("gzip archive"),
+    b"7z\xbc\xaf": gettext_noop("7-zip archive"), b"MZ": gettext_noop("program"),
 }
 
 
@@ -291,7 +292,7 @@ def clean_phone(text: str) -> str:
 
 
 def note(msgid: str, **args) -> dict:
-    """A row's error or note as stored: the untranslated sentence (marked with N_) and its values, so that the page
+    """A row's error or note as stored: the untranslated sentence (marked with gettext_noop) and its values, so that the page
     shows it in the reader's language and the results file in the street's (`note_text`)."""
     return {"msg": msgid, "args": args}
 

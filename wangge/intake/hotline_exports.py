@@ -30,14 +30,13 @@ def hotline_results(*, jurisdiction: Jurisdiction, actor, batch_id: int) -> Iter
     batch = hotline_import_get(actor=actor, jurisdiction=jurisdiction, batch_id=batch_id)
     rows = batch.rows.order_by("line").values_list("order_no", "order_id", "action", "errors")
     chunk: list[tuple] = []
-    with translation.override(settings.LANGUAGE_CODE):  # the file goes back to the hotline: the street's language
-        for row in rows.iterator(chunk_size=2000):
-            chunk.append(row)
-            if len(chunk) >= 1000:
-                yield from _result_rows(chunk)
-                chunk = []
-        if chunk:
+    for row in rows.iterator(chunk_size=2000):
+        chunk.append(row)
+        if len(chunk) >= 1000:
             yield from _result_rows(chunk)
+            chunk = []
+    if chunk:
+        yield from _result_rows(chunk)
 
 
 def _result_rows(chunk: list[tuple]) -> Iterator[tuple]:
@@ -48,8 +47,9 @@ def _result_rows(chunk: list[tuple]) -> Iterator[tuple]:
     for case_id, reason in (CaseEvent.objects.filter(case_id__in=case_ids, action__in=RESULT_EVENTS)
                             .order_by("case_id", "seq").values_list("case_id", "reason")):
         results[case_id] = reason  # the latest feedback (反馈) or the reason of a rejection
-    for order_no, order_id, action, stored in chunk:
-        errors = [hotline.note_text(e) for e in stored]
+    with translation.override(settings.LANGUAGE_CODE):  # the file goes back to the hotline: the street's language
+        texts = [[hotline.note_text(e) for e in stored] for _no, _id, _action, stored in chunk]
+    for (order_no, order_id, action, _stored), errors in zip(chunk, texts, strict=True):
         order = orders.get(order_id)
         if order is None:
             status = "未导入：" + "；".join(errors) if action == RowAction.REFUSE else "未导入"

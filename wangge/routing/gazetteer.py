@@ -483,8 +483,8 @@ def address_examples(*, jurisdiction, n: int = 3) -> list[str]:
     if not total:
         return []
     step = max(1, total // n)
-    ids = Address.objects.filter(jurisdiction=jurisdiction).order_by("id").values_list("full_text", flat=True)
-    return [ids[i] for i in range(0, min(total, step * n), step)][:n]
+    texts = Address.objects.filter(jurisdiction=jurisdiction).order_by("id").values_list("full_text", flat=True)
+    return [texts[i] for i in range(0, min(total, step * n), step)][:n]  # one query each
 
 
 # --------------------------------------------------------------------------------------------- import
