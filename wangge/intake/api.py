@@ -105,7 +105,8 @@ class TriageIn(Schema):
     lon: float | None = None
     lat: float | None = None
     crs: str = Field("wgs84", pattern="^(wgs84|gcj02|bd09)$")
-    where: str = Field("", max_length=500, description="a map link or 'lat,lon' instead of lon/lat")
+    where: str = Field("", max_length=500,
+                       description="instead of lon/lat: a map link, 'lat,lon' (WGS84) or an address of the street")
     reason: str = ""
 
 
@@ -215,7 +216,7 @@ def triage_action(request, report_id: int, verb: str, payload: TriageIn):
     if verb == "file":
         lon, lat, crs = payload.lon, payload.lat, payload.crs
         if payload.where:
-            lon, lat, crs = parse_location_link(payload.where, bare_crs="wgs84")
+            lon, lat, crs = services.place_from_text(jurisdiction=jurisdiction, text=payload.where)
         report = services.report_triage_file(report_id=report_id, actor=request.user, category_code=payload.category,
                                              lon=lon, lat=lat, crs=crs, note=payload.reason)
     elif verb in ("merge", "keep"):

@@ -31,8 +31,9 @@ from wangge.core.images import CleanImage
 from wangge.core.models import Jurisdiction
 from wangge.core.throttle import rate_setting, source_key_hash
 from wangge.intake.models import CategorySource, Report, ReportPhoto, ReportStatus, TriageReason
-from wangge.routing import dedupe, responsibility
+from wangge.routing import dedupe, gazetteer, responsibility
 from wangge.routing import services as routing
+from wangge.routing.links import parse_location_link
 
 PUBLIC_CHANNELS = (Channel.RESIDENT, Channel.RIDER)
 STAFF_ROLES = (Role.ADMIN, Role.OPERATOR, Role.LEADER, Role.GRID_WORKER, Role.HANDLER)
@@ -344,6 +345,27 @@ def _locked(report_id: int) -> Report:
     if report is None:
         raise NotFound(_("Report %(id)s not found.") % {"id": report_id})
     return report
+
+
+TRIAGE_MIN_ADDRESS_CONFIDENCE = 0.55  # below: only the road is known, too vague to file a case at
+
+
+def place_from_text(*, jurisdiction: Jurisdiction, text: str) -> tuple[float, float, str]:
+    """(lon, lat, crs) of what an operator typed as a triaged report's place: coordinates read off our own map
+    ("lat,lon", WGS84), a map app's link, or an address of the street found in its gazetteer."""
+    try:
+        return parse_location_link(text, bare_crs="wgs84")
+    except ApplicationError as not_a_link:
+        if not (text or "").strip() or text.strip().lower().startswith(("http://", "https://")):
+            raise
+        hit = gazetteer.geocode(jurisdiction=jurisdiction, address=text)
+        if hit is None:
+            raise ApplicationError(_("“%(text)s” is not coordinates, a map link or an address of this street.")
+                                   % {"text": text.strip()[:60]}, code="invalid_location") from not_a_link
+        if hit.confidence < TRIAGE_MIN_ADDRESS_CONFIDENCE:
+            raise ApplicationError(_("Only the road of “%(text)s” is known: add the house number or lane, or set a pin.")
+                                   % {"text": text.strip()[:60]}, code="imprecise_address") from not_a_link
+        return hit.lon, hit.lat, "wgs84"
 
 
 @transaction.atomic

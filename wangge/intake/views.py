@@ -14,7 +14,7 @@ from wangge.cases.models import Category, Channel
 from wangge.cases.selectors import categories as category_list
 from wangge.cases.uploads import photos_from_files
 from wangge.core.errors import ApplicationError, NotFound
-from wangge.grids.selectors import jurisdiction_for_user
+from wangge.grids.selectors import grids_feature_collection, jurisdiction_for_user
 from wangge.intake import selectors, services
 from wangge.intake.forms import PublicReportForm, RatingForm, TrackForm
 from wangge.intake.models import Report, TriageReason
@@ -171,7 +171,10 @@ def triage_page(request):
     jurisdiction = _operator_jurisdiction(request)
     reason = request.GET.get("reason") if request.GET.get("reason") in TriageReason.values else None
     reports = list(selectors.triage_queue(jurisdiction=jurisdiction, reason=reason)[:100])
+    # The grids for the placing map, as GeoJSON text safe inside a <script> element.
+    grids = grids_feature_collection(user=request.user, jurisdiction=jurisdiction, zoom=15).replace("<", "\\u003c")
     context = {"reports": reports, "reason": reason, "reasons": TriageReason.choices, "boundary": jurisdiction.boundary,
+               "grids": grids,
                "categories": list(category_list(jurisdiction=jurisdiction).filter(parent__isnull=False)),
                "count": selectors.triage_queue(jurisdiction=jurisdiction).count(),
                "summary": selectors.intake_summary(jurisdiction=jurisdiction)}
@@ -192,7 +195,7 @@ def triage_act(request, report_id: int, verb: str):
             crs = "wgs84"
             where = (request.POST.get("where") or "").strip()
             if where:
-                lon, lat, crs = parse_location_link(where, bare_crs="wgs84")
+                lon, lat, crs = services.place_from_text(jurisdiction=jurisdiction, text=where)
             elif request.POST.get("lon") and request.POST.get("lat"):
                 lon, lat = request.POST["lon"], request.POST["lat"]
             report = services.report_triage_file(report_id=report.pk, actor=request.user, lon=lon, lat=lat, crs=crs,

@@ -1,6 +1,7 @@
 """At phone size, in a real browser, a resident files a report with a photo and their location, follows it
 while the street handles it, and rates the result — no account, only the tracking code."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,38 @@ def test_a_resident_reports_on_a_phone_follows_the_case_and_rates_it(live_url, s
     page.screenshot(path=str(ARTIFACTS / "follow-phone.png"), full_page=True)
     case = orm(lambda: Report.objects.get(tracking_code=code).case)
     assert case.state == "evaluated" and case.rating == "satisfied"
+
+
+@pytest.mark.browser
+def test_an_operator_places_an_unlocated_report_on_the_triage_map(live_url, street):  # noqa: F811
+    """The report's place field, then a click on the street's map: the field takes the point, and filing it opens
+    the case there."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup --test installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(live_url + "/accounts/login/")
+        page.fill("#id_username", "operator")
+        page.fill("#id_password", "wangge123")
+        page.locator("form:not(.lang) button[type=submit]").click()
+        page.goto(live_url + "/triage/?reason=unlocated")
+        row = page.locator("tr.triage-row", has=page.locator("input[name=where]")).first
+        code = row.get_attribute("data-code")
+        where = row.locator("input[name=where]")
+        where.click()
+        expect(page.locator("#triage-map-hint")).to_contain_text(code)
+        box = page.locator("#triage-map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(where).to_have_value(re.compile(r"^\d+\.\d{6},\d+\.\d{6}$"))
+        lat, lon = (float(v) for v in where.input_value().split(","))
+        row.locator("button.primary").click()
+        expect(page.locator(f"tr[data-code='{code}'] .tag.done")).to_be_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "triage-map.png"), full_page=True)
+        context.close()
+        browser.close()
+    report = orm(lambda: Report.objects.select_related("case").get(tracking_code=code))
+    assert report.status == "filed" and report.case is not None
+    assert abs(report.case.lon - lon) < 1e-6 and abs(report.case.lat - lat) < 1e-6

@@ -167,6 +167,35 @@ def test_triage_is_for_operators_and_settles_in_one_click(street):
     assert again.status_code == 409
 
 
+def test_triage_places_a_report_by_an_address_of_the_street(street):
+    """The operator may type the corrected address instead of coordinates: the street's gazetteer places it; a road
+    alone is too vague, and a place nobody knows is a 422 that changes nothing."""
+    from wangge.routing import gazetteer
+    from wangge.routing.tests.test_gazetteer import rows as address_rows
+
+    gazetteer.gazetteer_invalidate()
+    gazetteer.gazetteer_import(jurisdiction=street["j"], rows=address_rows())
+    code = api_report(Client(), lon="", lat="", address="某小区后门附近").json()["tracking_code"]
+    report = Report.objects.get(tracking_code=code)
+    assert report.status == ReportStatus.TRIAGE
+    op = logged_in(street["users"]["operator"])
+    for where, reason in (("长寿路", "请补充门牌号"), ("火星路1号", "不是坐标、地图链接，也不是本街道的地址"),
+                          ("https://example.com/nowhere", "")):
+        bad = op.post(f"/triage/{report.pk}/file/", {"category": "BJ0101", "where": where}, HTTP_HX_REQUEST="true")
+        assert bad.status_code == 422 and reason in bad.content.decode(), where
+        report.refresh_from_db()
+        assert report.status == ReportStatus.TRIAGE and report.case is None
+    api = op.post(f"/api/v1/triage/{report.pk}/actions/file", {"category": "BJ0101", "where": "长寿路"},
+                  content_type="application/json")
+    assert api.status_code == 422 and api.json()["code"] == "imprecise_address"
+    ok = op.post(f"/triage/{report.pk}/file/", {"category": "BJ0101", "where": "上海市长寿路7号"}, HTTP_HX_REQUEST="true")
+    assert ok.status_code == 200
+    report.refresh_from_db()
+    hit = gazetteer.geocode(jurisdiction=street["j"], address="长寿路7号")
+    assert report.status == ReportStatus.FILED and hit.confidence == 1.0
+    assert (round(report.case.lon, 7), round(report.case.lat, 7)) == (round(hit.lon, 7), round(hit.lat, 7))
+
+
 def test_rating_from_the_follow_page(street):
     from wangge.cases.services import case_act
 
