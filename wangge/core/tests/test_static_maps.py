@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test.testcases import LiveServerThread
 from playwright.sync_api import expect, sync_playwright
 
-from wangge.grids.tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from wangge.grids.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, live_server
 
 TEMPLATES = Path(__file__).resolve().parents[2]
 LEAFLET = "vendor/leaflet/leaflet.js"
@@ -24,14 +23,8 @@ def hashed_static(settings, tmp_path, transactional_db):
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
     call_command("collectstatic", "--noinput", "-v0", "-i", "echarts*")
     call_command("seed_demo")
-    thread = LiveServerThread("127.0.0.1", lambda handler: handler, port=0)
-    thread.daemon = True
-    thread.start()
-    thread.is_ready.wait()
-    if thread.error:
-        raise thread.error
-    yield f"http://127.0.0.1:{thread.port}"
-    thread.terminate()
+    with live_server(static_handler=lambda handler: handler) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -2,6 +2,8 @@
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,17 +22,27 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_url(transactional_db):
-    """A live server for this test only: stopped (and its connections closed) before the database goes."""
-    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+@contextmanager
+def live_server(static_handler=StaticFilesHandler) -> Iterator[str]:
+    """A live server's URL for the block: stopped (and its connections closed) when it ends. `static_handler` wraps
+    the application: the test runner's static files by default."""
+    thread = LiveServerThread("127.0.0.1", static_handler, port=0)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
     if thread.error:
         raise thread.error
-    yield f"http://127.0.0.1:{thread.port}"
-    thread.terminate()
+    try:
+        yield f"http://127.0.0.1:{thread.port}"
+    finally:
+        thread.terminate()
+
+
+@pytest.fixture
+def live_url(transactional_db):
+    """A live server for this test only: stopped before the database goes."""
+    with live_server() as url:
+        yield url
 
 
 @pytest.fixture

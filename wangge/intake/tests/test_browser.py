@@ -12,7 +12,7 @@ from shapely import point_on_surface
 
 from wangge.accounts.models import User
 from wangge.cases.services import case_act
-from wangge.cases.tests.test_browser import orm
+from wangge.cases.tests.test_browser import login, orm
 from wangge.core.geo import to_shape
 from wangge.grids.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_url  # noqa: F401 - fixture
 from wangge.intake.models import Report
@@ -106,10 +106,7 @@ def test_an_operator_places_an_unlocated_report_on_the_triage_map(live_url, stre
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = context.new_page()
-        page.goto(live_url + "/accounts/login/")
-        page.fill("#id_username", "operator")
-        page.fill("#id_password", "wangge123")
-        page.locator("form:not(.lang) button[type=submit]").click()
+        login(page, live_url, "operator")
         page.goto(live_url + "/triage/?reason=unlocated")
         row = page.locator("tr.triage-row", has=page.locator("input[name=where]")).first
         code = row.get_attribute("data-code")
